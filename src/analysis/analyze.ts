@@ -1,0 +1,224 @@
+import type { CaptureIssue } from "../capture/issue.js";
+import { InputError } from "../capture/issue.js";
+import { newFrameReader, type OpenedInput, openInput } from "../capture/open.js";
+import type { CaptureFormat } from "../capture/reader.js";
+import type { Connection } from "../connections/connection.js";
+import { type ConnectionSummary, summarize } from "../connections/summary.js";
+import { ConnectionTracker } from "../connections/tracker.js";
+import { TcpSegment } from "../decode/segment.js";
+import { FrameSegmentSource, type SegmentSource } from "../decode/segment-source.js";
+import { evaluateFindings } from "../findings/evaluate.js";
+import type { Finding } from "../findings/finding.js";
+
+export const SCHEMA_VERSION = 1;
+
+export interface InputSummary {
+  path: string;
+  format: CaptureFormat;
+  gzip: boolean;
+  linkTypes: number[];
+  packets: number;
+  tcpSegments: number;
+  /** Packets that gave no TCP segment, by reason. */
+  skipped: Record<string, number>;
+  warnings: CaptureIssue[];
+}
+
+/** Everything one run found: the model every report format is rendered from. */
+export interface AnalysisReport {
+  schemaVersion: number;
+  inputs: InputSummary[];
+  connections: ConnectionSummary[];
+  findings: Finding[];
+}
+
+export interface AnalyzeOptions {
+  idleTimeout: number;
+  /** Live mode hooks: a handshake completed, a connection was finalised, a finding was made. */
+  onHandshake?(conn: Connection): void;
+  onConnection?(summary: ConnectionSummary, findings: Finding[]): void;
+  /** Called now and then with the packets read so far (progress display). */
+  onProgress?(packets: number, connections: number): void;
+  /** Resolves when reading should stop early (live mode after SIGINT grace). */
+  stop?: Promise<void>;
+  stdin?: NodeJS.ReadableStream;
+}
+
+interface Input {
+  opened: OpenedInput;
+  source: SegmentSource;
+  seg: TcpSegment;
+  segments: number;
+  /** The segment in `seg` is waiting to be processed (merge of several inputs). */
+  pending: boolean;
+  done: boolean;
+}
+
+export function createSource(path: string, format: CaptureFormat): SegmentSource {
+  // TEXT-PENDING: the tcpdump text parser lands with the live-mode work.
+  if (format === "tcpdump-text") throw new InputError(path, 0, "tcpdump text input is not supported yet");
+  return new FrameSegmentSource(newFrameReader(format));
+}
+
+/**
+ * Read every input once, in order of timestamp when there are several, and return the report
+ * model. Connections are finalised (and findings evaluated) as they close or go idle, so memory
+ * follows the live connections. Throws InputError only for an input that cannot be read at all.
+ */
+export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<AnalysisReport> {
+  const connections: ConnectionSummary[] = [];
+  const findings: Finding[] = [];
+  const tracker = new ConnectionTracker({
+    idleTimeout: opts.idleTimeout,
+    onHandshake: opts.onHandshake,
+    onFinal(conn) {
+      const summary = summarize(conn);
+      const found = evaluateFindings(conn, summary);
+      connections.push(summary);
+      findings.push(...found);
+      opts.onConnection?.(summary, found);
+    },
+  });
+  const inputs: Input[] = [];
+  for (const path of paths) {
+    const opened = await openInput(path, opts.stdin);
+    inputs.push({
+      opened,
+      source: createSource(path, opened.format),
+      seg: new TcpSegment(),
+      segments: 0,
+      pending: false,
+      done: false,
+    });
+  }
+  const stopped = { value: false };
+  opts.stop?.then(() => {
+    stopped.value = true;
+  });
+  if (inputs.length === 1) await runSingle(inputs[0]!, tracker, opts, stopped);
+  else await runMerged(inputs, tracker, opts, stopped);
+  tracker.flush();
+  connections.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    inputs: inputs.map((i) => {
+      if (i.source.error && i.source.packets === 0) {
+        throw new InputError(i.opened.path, i.source.error.offset, i.source.error.message);
+      }
+      return {
+        path: i.opened.path,
+        format: i.opened.format,
+        gzip: i.opened.gzip,
+        linkTypes: [...i.source.linkTypes],
+        packets: i.source.packets,
+        tcpSegments: i.segments,
+        skipped: i.source.skipped(),
+        warnings: i.source.error ? [...i.source.warnings, i.source.error] : i.source.warnings,
+      };
+    }),
+    connections,
+    findings,
+  };
+}
+
+const PROGRESS_EVERY = 1 << 16;
+
+/** The fast path: one input, segments straight from the chunk into the tracker. */
+async function runSingle(input: Input, tracker: ConnectionTracker, opts: AnalyzeOptions, stopped: { value: boolean }) {
+  const { source, seg } = input;
+  let n = 0;
+  let nextProgress = PROGRESS_EVERY;
+  for (;;) {
+    const more = await nextChunk(input);
+    if (!more || stopped.value) break;
+    while (source.next(seg)) {
+      tracker.segment(seg);
+      n++;
+    }
+    if (opts.onProgress && source.packets >= nextProgress) {
+      nextProgress = source.packets + PROGRESS_EVERY;
+      opts.onProgress(source.packets, tracker.started);
+    }
+    if (source.error) break;
+  }
+  endInput(input);
+  while (source.next(seg)) {
+    tracker.segment(seg);
+    n++;
+  }
+  input.segments = n;
+}
+
+/** Several inputs: always process the earliest pending segment (inputs are each in time order). */
+async function runMerged(
+  inputs: Input[],
+  tracker: ConnectionTracker,
+  opts: AnalyzeOptions,
+  stopped: { value: boolean },
+) {
+  inputs.forEach((input, i) => {
+    input.seg.input = i;
+  });
+  let packets = 0;
+  for (;;) {
+    let best: Input | null = null;
+    let bestTime = Number.POSITIVE_INFINITY;
+    for (const input of inputs) {
+      if (!input.pending) await advance(input, stopped);
+      if (!input.pending) continue;
+      const t = Number.isNaN(input.seg.time) ? Number.NEGATIVE_INFINITY : input.seg.time;
+      if (best === null || t < bestTime) {
+        best = input;
+        bestTime = t;
+      }
+    }
+    if (best === null) return;
+    tracker.segment(best.seg);
+    best.segments++;
+    best.pending = false;
+    if (opts.onProgress && ++packets % PROGRESS_EVERY === 0) opts.onProgress(packets, tracker.started);
+  }
+}
+
+async function advance(input: Input, stopped: { value: boolean }): Promise<void> {
+  const index = input.seg.input;
+  for (;;) {
+    if (input.source.next(input.seg)) {
+      input.seg.input = index;
+      input.pending = true;
+      return;
+    }
+    if (input.done) return;
+    if (input.source.error || stopped.value || !(await nextChunk(input))) endInput(input);
+  }
+}
+
+/**
+ * Feed the next chunk; at the end of input call finish() and return false. A read error in the
+ * middle (a gzip stream cut short, an I/O error) keeps what was read and becomes a warning.
+ */
+async function nextChunk(input: Input): Promise<boolean> {
+  const { opened, source } = input;
+  try {
+    const r = await opened.chunks.next();
+    if (!r.done) {
+      source.feed(r.value);
+      return true;
+    }
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    if (source.packets === 0 && !source.error) throw e;
+    source.warnings.push({
+      offset: e.offset ?? -1,
+      message: `${e.detail}; kept the ${source.packets} packets read before`,
+    });
+  }
+  endInput(input);
+  return false;
+}
+
+function endInput(input: Input): void {
+  if (input.done) return;
+  input.done = true;
+  input.source.finish();
+}

@@ -1,0 +1,283 @@
+import { ByteWindow } from "./byte-window.js";
+import { hex32, u16be, u16le, u32be, u32le } from "./bytes.js";
+import type { Frame } from "./frame.js";
+import type { CaptureIssue } from "./issue.js";
+import { type FrameReader, MAX_CAPLEN } from "./reader.js";
+
+const SHB = 0x0a0d0d0a;
+const IDB = 1;
+const OPB = 2; // obsolete Packet Block, still written by old tools
+const SPB = 3;
+const EPB = 6;
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+/** Blocks beyond this are treated as damage: a packet block holds at most MAX_CAPLEN plus options. */
+const MAX_BLOCK = 16 * 1024 * 1024;
+const KNOWN_BLOCKS = new Set([SHB, IDB, OPB, SPB, 4, 5, EPB, 7, 9, 10, 0x0bad, 0x40000bad]);
+
+export function isPcapngMagic(b: Uint8Array): boolean {
+  return b.length >= 4 && u32be(b, 0) === SHB;
+}
+
+interface Interface {
+  linkType: number;
+  snaplen: number;
+  /** Timestamp units per second (if_tsresol) and the seconds to add (if_tsoffset). */
+  unitsPerSec: number;
+  tsOffset: number;
+}
+
+/**
+ * pcapng: any number of sections, each with its own byte order and interfaces; EPB, SPB and OPB
+ * carry packets, every other block is skipped by its length. A block whose length is impossible
+ * (or whose trailing length disagrees) is reported and reading resumes at the next offset where a
+ * well-formed block starts.
+ */
+export class PcapngReader implements FrameReader {
+  readonly format = "pcapng" as const;
+  readonly warnings: CaptureIssue[] = [];
+  error: CaptureIssue | null = null;
+  readonly linkTypes: number[] = [];
+  frames = 0;
+
+  private readonly win = new ByteWindow();
+  private le = true;
+  private sectionSeen = false;
+  private interfaces: Interface[] = [];
+  private resyncFrom = -1;
+
+  feed(chunk: Uint8Array): void {
+    this.win.feed(chunk);
+  }
+
+  finish(): void {
+    this.win.ended = true;
+    if (!this.sectionSeen && !this.error && this.win.available < 28) {
+      this.error = { offset: this.win.offset, message: "pcapng section header truncated" };
+    }
+  }
+
+  next(frame: Frame): boolean {
+    const w = this.win;
+    for (;;) {
+      if (this.error) return false;
+      if (this.resyncFrom >= 0 && !this.resync()) return false;
+      const b = w.buf;
+      const p = w.pos;
+      const avail = b.length - p;
+      if (avail < 12) {
+        if (w.ended && avail > 0) this.truncatedAtEnd();
+        return false;
+      }
+      let type = this.le ? u32le(b, p) : u32be(b, p);
+      if (type === SHB) {
+        const bom = u32le(b, p + 8);
+        if (bom === BYTE_ORDER_MAGIC) this.le = true;
+        else if (u32be(b, p + 8) === BYTE_ORDER_MAGIC) this.le = false;
+        else if (!this.sectionSeen) {
+          this.error = {
+            offset: w.base + p + 8,
+            message: `pcapng byte-order magic ${hex32(u32be(b, p + 8))} is invalid`,
+          };
+          return false;
+        } else {
+          this.damaged(p, "section header with an invalid byte-order magic");
+          continue;
+        }
+        type = SHB;
+      } else if (!this.sectionSeen) {
+        this.error = { offset: w.base + p, message: `not a pcapng file (first block type ${hex32(type)})` };
+        return false;
+      }
+      const len = this.le ? u32le(b, p + 4) : u32be(b, p + 4);
+      if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK) {
+        this.damaged(p, `block length ${len} is impossible`);
+        continue;
+      }
+      if (avail < len) {
+        if (w.ended) this.truncatedAtEnd();
+        return false;
+      }
+      const trailer = this.le ? u32le(b, p + len - 4) : u32be(b, p + len - 4);
+      if (trailer !== len) {
+        this.damaged(p, `block length ${len} does not match its trailing copy ${trailer}`);
+        continue;
+      }
+      w.pos = p + len;
+      switch (type) {
+        case SHB:
+          this.sectionSeen = true;
+          this.interfaces = [];
+          break;
+        case IDB:
+          this.readInterface(b, p, len);
+          break;
+        case EPB:
+        case OPB:
+        case SPB:
+          if (this.readPacket(frame, type, b, p, len)) return true;
+          break;
+        default:
+          break; // statistics, name resolution, custom and unknown blocks carry no packets
+      }
+    }
+  }
+
+  private readInterface(b: Uint8Array, p: number, len: number): void {
+    const le = this.le;
+    const linkType = le ? u16le(b, p + 8) : u16be(b, p + 8);
+    const iface: Interface = {
+      linkType,
+      snaplen: le ? u32le(b, p + 12) : u32be(b, p + 12),
+      unitsPerSec: 1e6,
+      tsOffset: 0,
+    };
+    // Options: code(2) length(2) value padded to 4.
+    let o = p + 16;
+    const end = p + len - 4;
+    while (o + 4 <= end) {
+      const code = le ? u16le(b, o) : u16be(b, o);
+      const olen = le ? u16le(b, o + 2) : u16be(b, o + 2);
+      if (code === 0 || o + 4 + olen > end) break;
+      if (code === 9 && olen >= 1) {
+        const r = b[o + 4]!;
+        const exp = r & 0x7f;
+        iface.unitsPerSec = r & 0x80 ? 2 ** exp : 10 ** exp;
+      } else if (code === 14 && olen >= 8) {
+        const hi = le ? u32le(b, o + 8) : u32be(b, o + 4);
+        const lo = le ? u32le(b, o + 4) : u32be(b, o + 8);
+        iface.tsOffset = hi * 4294967296 + lo;
+      }
+      o += 4 + ((olen + 3) & ~3);
+    }
+    this.interfaces.push(iface);
+    if (!this.linkTypes.includes(linkType)) this.linkTypes.push(linkType);
+  }
+
+  private readPacket(frame: Frame, type: number, b: Uint8Array, p: number, len: number): boolean {
+    const le = this.le;
+    let ifaceId = 0;
+    let tsHigh = 0;
+    let tsLow = 0;
+    let caplen: number;
+    let orig: number;
+    let data: number;
+    if (type === SPB) {
+      orig = le ? u32le(b, p + 8) : u32be(b, p + 8);
+      data = p + 12;
+      caplen = Math.min(orig, len - 16);
+    } else {
+      if (len < 32) {
+        this.warnings.push({
+          offset: this.win.base + p,
+          message: `packet block of ${len} bytes is too short; skipped`,
+        });
+        return false;
+      }
+      if (type === EPB) ifaceId = le ? u32le(b, p + 8) : u32be(b, p + 8);
+      else ifaceId = le ? u16le(b, p + 8) : u16be(b, p + 8);
+      tsHigh = le ? u32le(b, p + 12) : u32be(b, p + 12);
+      tsLow = le ? u32le(b, p + 16) : u32be(b, p + 16);
+      caplen = le ? u32le(b, p + 20) : u32be(b, p + 20);
+      orig = le ? u32le(b, p + 24) : u32be(b, p + 24);
+      data = p + 28;
+      if (caplen > len - 32 || caplen > MAX_CAPLEN) {
+        this.warnings.push({
+          offset: this.win.base + p,
+          message: `packet block: captured length ${caplen} exceeds its block (${len} bytes); skipped`,
+        });
+        return false;
+      }
+    }
+    const iface = this.interfaces[ifaceId];
+    if (!iface) {
+      this.warnings.push({
+        offset: this.win.base + p,
+        message: `packet block names interface ${ifaceId}, but the section describes ${this.interfaces.length}; skipped`,
+      });
+      return false;
+    }
+    if (type === SPB && iface.snaplen > 0) caplen = Math.min(caplen, iface.snaplen);
+    setTimestamp(frame, tsHigh, tsLow, iface);
+    frame.number = ++this.frames;
+    frame.linkType = iface.linkType;
+    frame.interfaceId = ifaceId;
+    frame.data = b;
+    frame.offset = data;
+    frame.caplen = caplen;
+    frame.origLen = orig;
+    frame.fileOffset = this.win.base + p;
+    return true;
+  }
+
+  private damaged(p: number, why: string): void {
+    this.warnings.push({ offset: this.win.base + p, message: `${why}; looking for the next valid block` });
+    this.resyncFrom = this.win.base + p;
+    this.win.pos = p + 4;
+  }
+
+  private truncatedAtEnd(): void {
+    const w = this.win;
+    this.warnings.push({
+      offset: w.offset,
+      message: `capture ends inside a block (${w.available} bytes of it present); kept the ${this.frames} packets before it`,
+    });
+    w.pos = w.buf.length;
+  }
+
+  /** Look at 4-aligned offsets for a known block type whose leading and trailing lengths agree. */
+  private resync(): boolean {
+    const w = this.win;
+    const b = w.buf;
+    const le = this.le;
+    let p = w.pos;
+    for (; p + 12 <= b.length; p += 4) {
+      const type = le ? u32le(b, p) : u32be(b, p);
+      if (!KNOWN_BLOCKS.has(type)) continue;
+      const len = le ? u32le(b, p + 4) : u32be(b, p + 4);
+      if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK) continue;
+      if (p + len > b.length) {
+        if (w.ended) continue;
+        break; // wait for the rest of the candidate block
+      }
+      if ((le ? u32le(b, p + len - 4) : u32be(b, p + len - 4)) !== len) continue;
+      this.warnings.push({
+        offset: w.base + p,
+        message: `skipped ${w.base + p - this.resyncFrom} damaged bytes; reading resumes here`,
+      });
+      this.resyncFrom = -1;
+      w.pos = p;
+      return true;
+    }
+    w.pos = Math.min(p, b.length);
+    if (w.ended) {
+      this.warnings.push({
+        offset: this.resyncFrom,
+        message: `no valid block after the damage; ${w.base + b.length - this.resyncFrom} bytes unread`,
+      });
+      this.resyncFrom = -1;
+      w.pos = b.length;
+    }
+    return false;
+  }
+}
+
+/**
+ * 64-bit timestamp in interface units -> seconds and nanoseconds, exactly: a double cannot hold a
+ * nanosecond count since 1970, so the remainder is computed in pieces that stay below 2^53.
+ */
+function setTimestamp(frame: Frame, hi: number, lo: number, iface: Interface): void {
+  const u = iface.unitsPerSec;
+  if (u === 1e6) {
+    const t = hi * 4294967296 + lo; // µs since 1970 fits a double exactly
+    const sec = Math.floor(t / 1e6);
+    frame.sec = sec + iface.tsOffset;
+    frame.nsec = (t - sec * 1e6) * 1000;
+    return;
+  }
+  let rem = hi % u;
+  rem = (rem * 65536) % u;
+  rem = (rem * 65536) % u;
+  rem = (rem + lo) % u;
+  frame.sec = Math.round((hi * 4294967296 - rem + lo) / u) + iface.tsOffset;
+  frame.nsec = Math.round((rem * 1e9) / u);
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { InputError } from "../capture/issue.js";
+import { analyzeCommand } from "./commands/analyze.js";
+import { EXIT_USAGE } from "./exit-codes.js";
+
+const EPILOG = `Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or input error.
+Docs: README.md. Units: windows in bytes, rates in bit/s (JSON: bytes/s).`;
+
+/** Errors a user can act on become one line on stderr and exit 2; anything else is a bug and keeps its stack. */
+function fail(message: string): never {
+  process.stderr.write(`wscale: ${message}\n`);
+  process.exit(EXIT_USAGE);
+}
+
+async function main(): Promise<void> {
+  const cli = yargs(hideBin(process.argv))
+    .scriptName("wscale")
+    .command(analyzeCommand)
+    .demandCommand(1, "name a command: analyze")
+    .strict()
+    .recommendCommands()
+    .epilog(EPILOG)
+    .help()
+    .alias("h", "help")
+    .version()
+    .wrap(Math.min(100, process.stdout.columns ?? 80))
+    .fail((msg, err) => {
+      if (err instanceof InputError) fail(err.message);
+      if (err) throw err;
+      fail(`${msg}\nRun 'wscale --help' for usage.`);
+    });
+  try {
+    await cli.parseAsync();
+  } catch (e) {
+    if (e instanceof InputError) fail(e.message);
+    if (e instanceof Error && e.name === "UsageError") fail(e.message);
+    throw e;
+  }
+}
+
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0); // `wscale ... | head` is not an error
+  throw e;
+});
+
+await main();

@@ -1,0 +1,173 @@
+import { formatAddress } from "./address.js";
+import type { Connection, HandshakeState } from "./connection.js";
+import type { Endpoint } from "./endpoint.js";
+import type { ScalingState } from "./wscale.js";
+
+const OPTION_NAMES: Record<number, string> = {
+  0: "eol",
+  1: "nop",
+  2: "mss",
+  3: "wscale",
+  4: "sackOK",
+  5: "sack",
+  8: "TS",
+  30: "mptcp",
+  34: "tfo",
+};
+
+export function optionName(kind: number): string {
+  return OPTION_NAMES[kind] ?? `opt-${kind}`;
+}
+
+/** What one endpoint's SYN carried, in report form. */
+export interface SynSummary {
+  frame: number;
+  window: number;
+  options: string[];
+  mss: number | null;
+  sackPermitted: boolean;
+  timestamps: boolean;
+  ttl: number;
+  /** A run of 3+ NOPs: where a box overwrote an option in place. */
+  longestNopRun: number;
+  optionsTruncated: boolean;
+  retransmits: number;
+}
+
+/** One endpoint in the JSON contract of SPEC section 7 (names are stable). */
+export interface EndpointSummary {
+  ip: string;
+  port: number;
+  synSeen: boolean;
+  /** Shift in its SYN; null = option absent; "unknown" = no SYN seen or its options were cut. */
+  wscaleOffered: number | null | "unknown";
+  /** Shift applied to the windows this endpoint advertises (0 if scaling is off, null if unknown). */
+  shift: number | null;
+  /** Largest advertised receive window in bytes (raw << shift); null while the shift is unknown. */
+  maxWindow: number | null;
+  maxWindowRaw: number | null;
+  minWindowRaw: number | null;
+  lastWindowRaw: number | null;
+  maxInFlight: number;
+  dataBytes: number;
+  largestSegment: number;
+  packets: number;
+  retransmissions: number;
+  zeroWindows: { advertisements: number; episodes: number; seconds: number; probes: number };
+  syn: SynSummary | null;
+}
+
+export interface ConnectionSummary {
+  id: string;
+  handshake: HandshakeState;
+  scaling: ScalingState;
+  /** No SYN was seen: client and server were assigned by port (the lower port serves). */
+  rolesGuessed: boolean;
+  client: EndpointSummary;
+  server: EndpointSummary;
+  firstFrame: number;
+  startTime: number | null;
+  rttMs: number | null;
+  handshakeRttMs: number | null;
+  durationS: number | null;
+  /** Bytes per second of new data in the busier direction. */
+  throughputBps: number | null;
+  /** Bytes per second the receiver's largest window allows at this RTT: window / RTT. */
+  ceilingBps: number | null;
+  /** Which direction the throughput figures describe. */
+  bulkDirection: "client-to-server" | "server-to-client" | null;
+}
+
+export function connectionId(conn: Connection): string {
+  return `c${conn.seq}`;
+}
+
+export function summarize(conn: Connection): ConnectionSummary {
+  const rtt = conn.rtt;
+  const c = conn.client;
+  const s = conn.server;
+  const bulk = c.goodBytes === 0 && s.goodBytes === 0 ? null : s.goodBytes >= c.goodBytes ? s : c;
+  let throughput: number | null = null;
+  let ceiling: number | null = null;
+  if (bulk !== null) {
+    const span = bulk.lastDataTime - bulk.firstDataTime;
+    if (span > 0) throughput = round(bulk.goodBytes / span);
+    const win = scaledMax(bulk.peer);
+    if (win !== null && rtt > 0) ceiling = round(win / rtt);
+  }
+  const duration = conn.lastTime - conn.firstTime;
+  return {
+    id: connectionId(conn),
+    handshake: conn.handshake,
+    scaling: conn.scaling,
+    rolesGuessed: conn.rolesGuessed,
+    client: summarizeEndpoint(c),
+    server: summarizeEndpoint(s),
+    firstFrame: conn.firstFrame,
+    startTime: finite(conn.firstTime),
+    rttMs: rtt >= 0 ? round(rtt * 1000, 3) : null,
+    handshakeRttMs: conn.handshakeRtt >= 0 ? round(conn.handshakeRtt * 1000, 3) : null,
+    durationS: duration >= 0 ? round(duration, 6) : null,
+    throughputBps: throughput,
+    ceilingBps: ceiling,
+    bulkDirection: bulk === null ? null : bulk === c ? "client-to-server" : "server-to-client",
+  };
+}
+
+/** Largest window this endpoint advertised, in bytes; null when its shift is not known. */
+export function scaledMax(e: Endpoint): number | null {
+  if (e.windows === 0 || e.shift === null) return null;
+  return e.rawMax * 2 ** e.shift;
+}
+
+function summarizeEndpoint(e: Endpoint): EndpointSummary {
+  const offer = e.offered;
+  const syn = e.syn;
+  const hasWin = e.windows > 0;
+  return {
+    ip: formatAddress(e.addr, e.ipVersion),
+    port: e.port,
+    synSeen: syn !== null,
+    wscaleOffered: offer.state === "present" ? offer.shift : offer.state === "absent" ? null : "unknown",
+    shift: e.shift,
+    maxWindow: scaledMax(e),
+    maxWindowRaw: hasWin ? e.rawMax : null,
+    minWindowRaw: hasWin ? e.rawMin : null,
+    lastWindowRaw: hasWin ? e.rawLast : null,
+    maxInFlight: e.maxInFlight,
+    dataBytes: e.dataBytes,
+    largestSegment: e.largestSegment,
+    packets: e.packets,
+    retransmissions: e.retransmissions,
+    zeroWindows: {
+      advertisements: e.zeroWindows,
+      episodes: e.zeroWindowEpisodes,
+      seconds: round(e.zeroWindowSeconds, 6),
+      probes: e.zeroWindowProbes,
+    },
+    syn:
+      syn === null
+        ? null
+        : {
+            frame: syn.frame.frame,
+            window: syn.window,
+            options: syn.optionKinds.map(optionName),
+            mss: syn.mss,
+            sackPermitted: syn.sackPermitted,
+            timestamps: syn.timestamps,
+            ttl: syn.ttl,
+            longestNopRun: syn.longestNopRun,
+            optionsTruncated: syn.optionsTruncated,
+            retransmits: e.synRetransmits,
+          },
+  };
+}
+
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+function round(x: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,260 @@
+import { ACK, SYN, type TcpSegment } from "../decode/segment.js";
+import { Connection } from "./connection.js";
+
+export interface TrackerOptions {
+  /** Seconds of capture time without a segment after which a connection is finalised. */
+  idleTimeout: number;
+  /** Seconds a closed connection (both FINs, or a RST) stays to collect stragglers. */
+  closeLinger?: number;
+  /** Called once per connection when it is finalised; the tracker forgets it afterwards. */
+  onFinal(conn: Connection): void;
+  /** Called when a connection's handshake completes (live mode prints it). */
+  onHandshake?(conn: Connection): void;
+}
+
+const INITIAL_BUCKETS = 1024;
+/** How often (capture seconds) to look for idle and closed connections. */
+const SWEEP_EVERY = 1;
+
+/**
+ * Finds the connection of each segment and finalises connections that closed or went idle, so
+ * memory follows the number of live connections, not the length of the capture. Lookup is a
+ * hash table chained through the connections themselves (no per-packet key strings); two lists
+ * ordered by activity and by close time make each sweep cost only what it finalises.
+ */
+export class ConnectionTracker {
+  private buckets: (Connection | null)[] = new Array(INITIAL_BUCKETS).fill(null);
+  private mask = INITIAL_BUCKETS - 1;
+  private count = 0;
+  private nextSeq = 1;
+  /** Open connections, least recently active first. */
+  private openHead: Connection | null = null;
+  private openTail: Connection | null = null;
+  /** Closed connections, earliest closed first. */
+  private closedHead: Connection | null = null;
+  private closedTail: Connection | null = null;
+  private nextSweep = Number.NaN;
+  private readonly linger: number;
+
+  constructor(private readonly opts: TrackerOptions) {
+    this.linger = opts.closeLinger ?? Math.min(10, opts.idleTimeout);
+  }
+
+  get live(): number {
+    return this.count;
+  }
+
+  get started(): number {
+    return this.nextSeq - 1;
+  }
+
+  segment(seg: TcpSegment): void {
+    const t = seg.time;
+    if (t >= this.nextSweep) this.sweep(t);
+    else if (!(this.nextSweep >= 0) && t >= 0) this.nextSweep = t + SWEEP_EVERY;
+
+    const h = hashSegment(seg);
+    let conn = this.find(seg, h);
+    let fromClient: boolean;
+    if (conn !== null) {
+      fromClient = conn.isFromClient(seg);
+      if ((seg.flags & (SYN | ACK)) === SYN && this.startsNewConnection(conn, seg, fromClient)) {
+        this.finalise(conn);
+        conn = null;
+      }
+    }
+    if (conn === null) {
+      conn = this.create(seg, h);
+      fromClient = conn.isFromClient(seg);
+    } else {
+      this.touch(conn);
+    }
+    const hadHandshake = conn.handshakeAckTime >= 0;
+    const closedBefore = conn.closedAt >= 0;
+    if (fromClient!) conn.onSegment(seg, conn.client, conn.server);
+    else conn.onSegment(seg, conn.server, conn.client);
+    if (!hadHandshake && conn.handshakeAckTime >= 0) this.opts.onHandshake?.(conn);
+    if (!closedBefore && conn.closedAt >= 0) this.moveToClosed(conn);
+  }
+
+  /** Finalise everything still open (end of input). */
+  flush(): void {
+    for (const head of [this.closedHead, this.openHead]) {
+      let c = head;
+      while (c !== null) {
+        const next = c.listNext;
+        this.finalise(c);
+        c = next;
+      }
+    }
+  }
+
+  /**
+   * A SYN (without ACK) on a known 4-tuple opens a new connection when the old one closed, or
+   * when its ISN differs from the one we know (port reuse after TIME_WAIT), or when all we had was
+   * mid-stream traffic. A SYN with the same ISN is a retransmission; one from the server side of
+   * an open connection is a simultaneous open.
+   */
+  private startsNewConnection(conn: Connection, seg: TcpSegment, fromClient: boolean): boolean {
+    if (conn.closedAt >= 0) return true;
+    const own = fromClient ? conn.client : conn.server;
+    if (own.syn !== null) return own.syn.isn !== seg.seq;
+    if (!fromClient) return conn.client.syn === null;
+    return conn.packets > 0;
+  }
+
+  private find(seg: TcpSegment, h: number): Connection | null {
+    let c = this.buckets[h & this.mask] ?? null;
+    const s = seg.src;
+    const d = seg.dst;
+    const sp = seg.srcPort;
+    const dp = seg.dstPort;
+    while (c !== null) {
+      const a = c.client.addr;
+      const b = c.server.addr;
+      const cp = c.client.port;
+      const spv = c.server.port;
+      if (
+        (cp === sp &&
+          spv === dp &&
+          a[0] === s[0] &&
+          b[0] === d[0] &&
+          a[1] === s[1] &&
+          a[2] === s[2] &&
+          a[3] === s[3] &&
+          b[1] === d[1] &&
+          b[2] === d[2] &&
+          b[3] === d[3]) ||
+        (cp === dp &&
+          spv === sp &&
+          a[0] === d[0] &&
+          b[0] === s[0] &&
+          a[1] === d[1] &&
+          a[2] === d[2] &&
+          a[3] === d[3] &&
+          b[1] === s[1] &&
+          b[2] === s[2] &&
+          b[3] === s[3])
+      ) {
+        return c;
+      }
+      c = c.hashNext;
+    }
+    return null;
+  }
+
+  private create(seg: TcpSegment, h: number): Connection {
+    const conn = new Connection();
+    conn.seq = this.nextSeq++;
+    conn.firstTime = seg.time;
+    conn.firstFrame = seg.frame;
+    conn.input = seg.input;
+    // The SYN's sender is the client; a SYN-ACK's sender the server; otherwise guess by port.
+    let srcIsClient: boolean;
+    const flags = seg.flags & (SYN | ACK);
+    if (flags === SYN) srcIsClient = true;
+    else if (flags === (SYN | ACK)) srcIsClient = false;
+    else {
+      conn.rolesGuessed = true;
+      srcIsClient = seg.srcPort > seg.dstPort;
+    }
+    conn.client.copyAddress(seg, srcIsClient);
+    conn.server.copyAddress(seg, !srcIsClient);
+    const i = h & this.mask;
+    conn.hashNext = this.buckets[i] ?? null;
+    this.buckets[i] = conn;
+    this.append(conn, false);
+    if (++this.count > this.buckets.length) this.grow();
+    return conn;
+  }
+
+  private finalise(conn: Connection): void {
+    this.unlink(conn);
+    const i = hashEndpoints(conn) & this.mask;
+    let c = this.buckets[i] ?? null;
+    if (c === conn) this.buckets[i] = conn.hashNext;
+    else {
+      while (c !== null && c.hashNext !== conn) c = c.hashNext;
+      if (c !== null) c.hashNext = conn.hashNext;
+    }
+    conn.hashNext = null;
+    this.count--;
+    conn.finish();
+    this.opts.onFinal(conn);
+  }
+
+  private sweep(now: number): void {
+    this.nextSweep = now + SWEEP_EVERY;
+    const linger = this.linger;
+    while (this.closedHead !== null && now - this.closedHead.closedAt > linger) this.finalise(this.closedHead);
+    const idle = this.opts.idleTimeout;
+    while (this.openHead !== null && now - this.openHead.lastTime > idle) this.finalise(this.openHead);
+  }
+
+  private touch(conn: Connection): void {
+    if (conn.inClosedList || conn === this.openTail) return;
+    this.unlink(conn);
+    this.append(conn, false);
+  }
+
+  private moveToClosed(conn: Connection): void {
+    this.unlink(conn);
+    this.append(conn, true);
+  }
+
+  private append(conn: Connection, closed: boolean): void {
+    conn.inClosedList = closed;
+    conn.listNext = null;
+    conn.listPrev = closed ? this.closedTail : this.openTail;
+    if (conn.listPrev !== null) conn.listPrev.listNext = conn;
+    else if (closed) this.closedHead = conn;
+    else this.openHead = conn;
+    if (closed) this.closedTail = conn;
+    else this.openTail = conn;
+  }
+
+  private unlink(conn: Connection): void {
+    const { listPrev: prev, listNext: next } = conn;
+    if (prev !== null) prev.listNext = next;
+    else if (conn.inClosedList) this.closedHead = next;
+    else this.openHead = next;
+    if (next !== null) next.listPrev = prev;
+    else if (conn.inClosedList) this.closedTail = prev;
+    else this.openTail = prev;
+    conn.listPrev = conn.listNext = null;
+  }
+
+  private grow(): void {
+    const size = this.buckets.length * 2;
+    const buckets: (Connection | null)[] = new Array(size).fill(null);
+    const mask = size - 1;
+    for (let c of this.buckets) {
+      while (c !== null) {
+        const next: Connection | null = c.hashNext;
+        const i = hashEndpoints(c) & mask;
+        c.hashNext = buckets[i] ?? null;
+        buckets[i] = c;
+        c = next;
+      }
+    }
+    this.buckets = buckets;
+    this.mask = mask;
+  }
+}
+
+function mixEndpoint(a: Uint32Array, port: number): number {
+  let h = Math.imul(a[0]! ^ port, 0x9e3779b1);
+  h = Math.imul(h ^ a[1]! ^ (h >>> 15), 0x85ebca6b);
+  h = Math.imul(h ^ a[2]! ^ (h >>> 13), 0xc2b2ae35);
+  h = Math.imul(h ^ a[3]! ^ (h >>> 16), 0x27d4eb2f);
+  return h ^ (h >>> 15);
+}
+
+/** Symmetric in the two endpoints, so both directions of a connection land in the same bucket. */
+function hashSegment(seg: TcpSegment): number {
+  return (mixEndpoint(seg.src, seg.srcPort) ^ mixEndpoint(seg.dst, seg.dstPort)) >>> 0;
+}
+
+function hashEndpoints(c: Connection): number {
+  return (mixEndpoint(c.client.addr, c.client.port) ^ mixEndpoint(c.server.addr, c.server.port)) >>> 0;
+}

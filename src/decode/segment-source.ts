@@ -1,0 +1,75 @@
+import { type Frame, newFrame } from "../capture/frame.js";
+import type { CaptureIssue } from "../capture/issue.js";
+import type { CaptureFormat, FrameReader } from "../capture/reader.js";
+import { decodeFrame } from "./decode-frame.js";
+import type { TcpSegment } from "./segment.js";
+import { DECODE_STATUS_NAMES, DecodeStatus } from "./status.js";
+
+/**
+ * Anything that turns an input's bytes into TCP segments: binary captures (frames decoded in
+ * place) and tcpdump's text output alike. Same pull protocol as FrameReader: feed(), next() until
+ * false, and at the end finish() followed by next() until false.
+ */
+export interface SegmentSource {
+  readonly format: CaptureFormat;
+  feed(chunk: Uint8Array): void;
+  finish(): void;
+  next(seg: TcpSegment): boolean;
+  readonly warnings: CaptureIssue[];
+  readonly error: CaptureIssue | null;
+  readonly linkTypes: number[];
+  /** Packets (frames or text lines describing a packet) read. */
+  readonly packets: number;
+  /** Packets that gave no TCP segment, by reason. */
+  skipped(): Record<string, number>;
+}
+
+export class FrameSegmentSource implements SegmentSource {
+  private readonly frame: Frame = newFrame();
+  /** Indexed by DecodeStatus. */
+  private readonly counts = new Float64Array(DECODE_STATUS_NAMES.length);
+
+  constructor(private readonly reader: FrameReader) {}
+
+  get format() {
+    return this.reader.format;
+  }
+  get warnings() {
+    return this.reader.warnings;
+  }
+  get error() {
+    return this.reader.error;
+  }
+  get linkTypes() {
+    return this.reader.linkTypes;
+  }
+  get packets() {
+    return this.reader.frames;
+  }
+
+  feed(chunk: Uint8Array): void {
+    this.reader.feed(chunk);
+  }
+
+  finish(): void {
+    this.reader.finish();
+  }
+
+  next(seg: TcpSegment): boolean {
+    const frame = this.frame;
+    while (this.reader.next(frame)) {
+      const status = decodeFrame(frame, seg);
+      if (status === DecodeStatus.Ok) return true;
+      this.counts[status]!++;
+    }
+    return false;
+  }
+
+  skipped(): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.counts.forEach((n, i) => {
+      if (n > 0) out[DECODE_STATUS_NAMES[i]!] = n;
+    });
+    return out;
+  }
+}

@@ -1,6 +1,6 @@
 import type { CaptureIssue } from "../capture/issue.js";
 import { InputError } from "../capture/issue.js";
-import { newFrameReader, type OpenedInput, openInput } from "../capture/open.js";
+import { newFrameReader, type OpenedInput, openInput, READ_SIZE } from "../capture/open.js";
 import type { CaptureFormat } from "../capture/reader.js";
 import type { Connection } from "../connections/connection.js";
 import { type ConnectionSummary, summarize } from "../connections/summary.js";
@@ -194,17 +194,25 @@ async function advance(input: Input, stopped: { value: boolean }): Promise<void>
 }
 
 /**
- * Feed the next chunk; at the end of input call finish() and return false. A read error in the
- * middle (a gzip stream cut short, an I/O error) keeps what was read and becomes a warning.
+ * Read the next bytes into the source; at the end of input call finish() and return false. A
+ * read error in the middle (a gzip stream cut short, an I/O error) keeps what was read and
+ * becomes a warning.
  */
 async function nextChunk(input: Input): Promise<boolean> {
   const { opened, source } = input;
   try {
-    const r = await opened.chunks.next();
-    if (!r.done) {
-      source.feed(r.value);
-      return true;
+    let n: number;
+    const w = source.window;
+    if (w !== undefined) {
+      w.reserve(READ_SIZE);
+      n = await opened.read(w.buf, w.end, w.buf.length - w.end);
+      w.commit(n);
+    } else {
+      const chunk = new Uint8Array(TEXT_READ_SIZE);
+      n = await opened.read(chunk, 0, chunk.length);
+      source.feed(chunk.subarray(0, n));
     }
+    if (n > 0) return true;
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     if (source.packets === 0 && !source.error) throw e;
@@ -217,8 +225,11 @@ async function nextChunk(input: Input): Promise<boolean> {
   return false;
 }
 
+const TEXT_READ_SIZE = 256 * 1024;
+
 function endInput(input: Input): void {
   if (input.done) return;
   input.done = true;
   input.source.finish();
+  void input.opened.close();
 }

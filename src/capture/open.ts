@@ -1,57 +1,106 @@
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
+import { type FileHandle, open } from "node:fs/promises";
+import { constants, createGunzip } from "node:zlib";
 import { InputError } from "./issue.js";
 import { isPcapMagic, PcapReader } from "./pcap.js";
 import { isPcapngMagic, PcapngReader } from "./pcapng.js";
 import type { CaptureFormat, FrameReader } from "./reader.js";
 
-/** Large reads: per-chunk costs vanish, and a reader holds at most one chunk plus one record. */
-export const CHUNK_SIZE = 4 * 1024 * 1024;
+/** Large reads: per-read costs vanish, and a reader holds at most one read plus one record. */
+export const READ_SIZE = 4 * 1024 * 1024;
+
+/** Fill buf[offset, offset+length) with the next bytes; resolves 0 at the end of input. */
+export type ReadInto = (buf: Uint8Array, offset: number, length: number) => Promise<number>;
 
 export interface OpenedInput {
   /** As the user named it; "-" is stdin. */
   path: string;
   format: CaptureFormat;
   gzip: boolean;
-  /** The (decompressed) bytes, starting at offset 0 of the capture. */
-  chunks: AsyncIterator<Uint8Array>;
+  /** The (decompressed) bytes from offset 0 of the capture. Errors are InputErrors. */
+  read: ReadInto;
+  close(): Promise<void>;
 }
 
+const HEAD = 16;
+
 /**
- * Open a file or stdin and tell its format from its first bytes, never from its name. gzip is
- * unwrapped transparently. Throws InputError for what cannot be a capture at all.
+ * Open a file or stdin and tell its format from its first bytes, never from its name; gzip is
+ * unwrapped transparently. Regular files are read straight into the reader's buffer (no
+ * intermediate chunks); pipes and decompressed data arrive as stream chunks and are copied once.
+ * Throws InputError for what cannot be a capture at all.
  */
 export async function openInput(path: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<OpenedInput> {
-  let raw: NodeJS.ReadableStream;
-  if (path === "-") raw = stdin;
-  else {
+  if (path === "-") {
+    const stream = streamReader(path, stdin);
+    const head = await readHead(stream.read);
+    if (isGzip(head)) return gunzipped(path, head, stream.pipeRest, async () => {});
+    return {
+      path,
+      format: detectOrThrow(path, head),
+      gzip: false,
+      read: prepend(head, stream.read),
+      close: async () => {},
+    };
+  }
+  let fh: FileHandle | null = null;
+  try {
+    fh = await open(path, "r");
+    if ((await fh.stat()).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+  } catch (e) {
+    await fh?.close();
+    throw new InputError(path, null, describeError(e));
+  }
+  const file = fh;
+  const close = () => file.close();
+  const head = await readHead(fileReader(path, file));
+  if (isGzip(head)) {
+    const stream = streamReader(path, file.createReadStream({ autoClose: false, start: 0, highWaterMark: READ_SIZE }));
+    return gunzipped(path, new Uint8Array(0), stream.pipeRest, close);
+  }
+  // A regular file is read at explicit positions straight into the reader's buffer.
+  return { path, format: detectOrThrow(path, head), gzip: false, read: fileReader(path, file), close };
+}
+
+function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+async function gunzipped(
+  path: string,
+  head: Uint8Array,
+  pipeRest: (into: NodeJS.WritableStream & { destroy(e?: Error): void }) => void,
+  close: () => Promise<void>,
+): Promise<OpenedInput> {
+  // Z_SYNC_FLUSH at the end: a truncated .gz yields everything it decompressed instead of an
+  // error that discards the last output; the capture reader then reports the cut record.
+  const gunzip = createGunzip({ chunkSize: 1024 * 1024, finishFlush: constants.Z_SYNC_FLUSH });
+  if (head.length > 0) gunzip.write(head); // bytes already taken for detection go first
+  pipeRest(gunzip);
+  const inner = streamReader(path, gunzip, "gzip: ");
+  const innerHead = await readHead(inner.read);
+  return {
+    path,
+    format: detectOrThrow(path, innerHead),
+    gzip: true,
+    read: prepend(innerHead, inner.read),
+    close: async () => {
+      gunzip.destroy();
+      await close();
+    },
+  };
+}
+
+function fileReader(path: string, fh: FileHandle): ReadInto {
+  let position = 0;
+  return async (buf, offset, length) => {
     try {
-      const st = await stat(path);
-      if (st.isDirectory()) throw new InputError(path, null, "is a directory");
+      const { bytesRead } = await fh.read(buf, offset, length, position);
+      position += bytesRead;
+      return bytesRead;
     } catch (e) {
-      if (e instanceof InputError) throw e;
-      throw new InputError(path, null, describeFsError(e));
+      throw new InputError(path, position, describeError(e));
     }
-    raw = createReadStream(path, { highWaterMark: CHUNK_SIZE });
-  }
-  let it = withErrorsAsInputErrors(path, raw[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>);
-  let head = await readHead(it, 4);
-  let gzip = false;
-  if (head.bytes.length >= 2 && head.bytes[0] === 0x1f && head.bytes[1] === 0x8b) {
-    gzip = true;
-    const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
-    Readable.from(replay(head.bytes, it, head.done)).pipe(gunzip);
-    it = withErrorsAsInputErrors(path, gunzip[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>, "gzip: ");
-    head = await readHead(it, 4);
-  }
-  const format = detectFormat(head.bytes);
-  if (format === null) {
-    if (head.bytes.length === 0) throw new InputError(path, 0, "empty input");
-    throw new InputError(path, 0, `not a capture: unknown format (first bytes ${hexBytes(head.bytes)})`);
-  }
-  return { path, format, gzip, chunks: replay(head.bytes, it, head.done)[Symbol.asyncIterator]() };
+  };
 }
 
 export function detectFormat(b: Uint8Array): CaptureFormat | null {
@@ -65,59 +114,106 @@ export function newFrameReader(format: "pcap" | "pcapng"): FrameReader {
   return format === "pcap" ? new PcapReader() : new PcapngReader();
 }
 
+function detectOrThrow(path: string, head: Uint8Array): CaptureFormat {
+  const format = detectFormat(head);
+  if (format !== null) return format;
+  if (head.length === 0) throw new InputError(path, 0, "empty input");
+  throw new InputError(path, 0, `not a capture: unknown format (first bytes ${hexBytes(head)})`);
+}
+
 function looksLikeText(b: Uint8Array): boolean {
-  const n = Math.min(b.length, 64);
-  for (let i = 0; i < n; i++) {
-    const c = b[i]!;
+  for (const c of b.subarray(0, 64)) {
     if (c !== 9 && c !== 10 && c !== 13 && (c < 32 || c > 126)) return false;
   }
   return true;
 }
 
-interface Head {
-  bytes: Uint8Array;
-  done: boolean;
-}
-
-/** Read until at least `n` bytes (or the end): a pipe may deliver the magic number in pieces. */
-async function readHead(it: AsyncIterator<Uint8Array>, n: number): Promise<Head> {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  while (total < n) {
-    const r = await it.next();
-    if (r.done) return { bytes: Buffer.concat(parts), done: true };
-    parts.push(r.value);
-    total += r.value.length;
+/** Read until HEAD bytes (or the end): a pipe may deliver the magic number in pieces. */
+async function readHead(read: ReadInto): Promise<Uint8Array> {
+  const head = new Uint8Array(HEAD);
+  let n = 0;
+  while (n < HEAD) {
+    const got = await read(head, n, HEAD - n);
+    if (got === 0) break;
+    n += got;
   }
-  return { bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts), done: false };
+  return head.subarray(0, n);
 }
 
-async function* replay(head: Uint8Array, it: AsyncIterator<Uint8Array>, done: boolean): AsyncGenerator<Uint8Array> {
-  if (head.length > 0) yield head;
-  if (done) return;
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return;
-    yield r.value;
-  }
-}
-
-function withErrorsAsInputErrors(path: string, it: AsyncIterator<Uint8Array>, prefix = ""): AsyncIterator<Uint8Array> {
-  let offset = 0;
-  return {
-    async next() {
-      try {
-        const r = await it.next();
-        if (!r.done) offset += r.value.length;
-        return r;
-      } catch (e) {
-        throw new InputError(path, prefix ? null : offset, prefix + describeFsError(e));
-      }
-    },
+function prepend(first: Uint8Array, read: ReadInto): ReadInto {
+  let pending: Uint8Array | null = first.length > 0 ? first : null;
+  return async (buf, offset, length) => {
+    if (pending === null) return read(buf, offset, length);
+    const n = Math.min(length, pending.length);
+    buf.set(pending.subarray(0, n), offset);
+    pending = n < pending.length ? pending.subarray(n) : null;
+    return n;
   };
 }
 
-function describeFsError(e: unknown): string {
+/**
+ * A ReadInto over a stream: resolves as soon as any bytes are there (live pipes must not wait for
+ * a full buffer), and delivers every byte that arrived before an error before raising it (a
+ * truncated .gz still yields what it decompressed). `pipeRest` hands the unread remainder to
+ * another stream (the gunzip) instead.
+ */
+function streamReader(path: string, stream: NodeJS.ReadableStream, errorPrefix = "") {
+  const queue: Uint8Array[] = [];
+  let ended = false;
+  let failure: unknown = null;
+  let wake: (() => void) | null = null;
+  let offset = 0;
+  let piped = false;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  stream.on("data", (chunk: Uint8Array) => {
+    queue.push(chunk);
+    if (queue.length > 8) stream.pause(); // bounded: the reader resumes it
+    notify();
+  });
+  stream.on("end", () => {
+    ended = true;
+    notify();
+  });
+  stream.on("error", (e) => {
+    failure = e;
+    notify();
+  });
+  const read: ReadInto = async (buf, at, length) => {
+    while (queue.length === 0) {
+      if (failure !== null) throw new InputError(path, offset, errorPrefix + describeError(failure));
+      if (ended) return 0;
+      stream.resume();
+      await new Promise<void>((r) => {
+        wake = r;
+      });
+    }
+    const chunk = queue[0]!;
+    const n = Math.min(length, chunk.length);
+    buf.set(chunk.subarray(0, n), at);
+    if (n < chunk.length) queue[0] = chunk.subarray(n);
+    else queue.shift();
+    offset += n;
+    return n;
+  };
+  const pipeRest = (into: NodeJS.WritableStream & { destroy(e?: Error): void }) => {
+    if (piped) return;
+    piped = true;
+    stream.removeAllListeners("data");
+    stream.removeAllListeners("end");
+    stream.removeAllListeners("error");
+    for (const chunk of queue.splice(0)) into.write(chunk);
+    stream.on("error", (e) => into.destroy(e as Error));
+    stream.pipe(into);
+    stream.resume();
+  };
+  return { read, pipeRest };
+}
+
+function describeError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   switch (err.code) {
     case "ENOENT":
@@ -128,8 +224,9 @@ function describeFsError(e: unknown): string {
       return "is a directory";
     case "Z_DATA_ERROR":
     case "Z_BUF_ERROR":
-      return `corrupt compressed data (${err.message})`;
+      return err.message;
     default:
+      if (err.message === "unexpected end of file") return "compressed data ends early (truncated .gz)";
       return err.message ?? String(e);
   }
 }

@@ -31,6 +31,10 @@ export class PcapReader implements FrameReader {
   frames = 0;
 
   private readonly win = new ByteWindow();
+
+  get window(): ByteWindow {
+    return this.win;
+  }
   private headerRead = false;
   private le = true;
   private nsPerUnit = 1000;
@@ -68,7 +72,7 @@ export class PcapReader implements FrameReader {
     const b = w.buf;
     const p = w.pos;
     const rh = this.recordHeader;
-    if (b.length - p < rh) return w.ended && b.length > p ? this.endedMidRecord() : false;
+    if (w.end - p < rh) return w.ended && w.end > p ? this.endedMidRecord() : false;
     const le = this.le;
     const caplen = le ? u32le(b, p + 8) : u32be(b, p + 8);
     if (caplen > this.maxCaplen) {
@@ -80,7 +84,7 @@ export class PcapReader implements FrameReader {
       w.pos = p + 1;
       return this.next(frame);
     }
-    if (b.length - p < rh + caplen) {
+    if (w.end - p < rh + caplen) {
       if (w.ended) return this.endedMidRecord();
       return false;
     }
@@ -103,7 +107,7 @@ export class PcapReader implements FrameReader {
 
   private endedMidRecord(): false {
     this.warnTruncated(this.win.available);
-    this.win.pos = this.win.buf.length;
+    this.win.pos = this.win.end;
     return false;
   }
 
@@ -171,12 +175,12 @@ export class PcapReader implements FrameReader {
     const b = w.buf;
     const rh = this.recordHeader;
     let p = w.pos;
-    for (; p + rh <= b.length; p++) {
+    for (; p + rh <= w.end; p++) {
       if (!this.plausible(b, p)) continue;
       const nextAt = p + rh + (this.le ? u32le(b, p + 8) : u32be(b, p + 8));
-      if (nextAt + rh > b.length) {
+      if (nextAt + rh > w.end) {
         if (!w.ended) break; // need more bytes to confirm
-        if (nextAt !== b.length) continue;
+        if (nextAt !== w.end) continue;
       } else if (!this.plausible(b, nextAt)) continue;
       this.warnings.push({
         offset: w.base + p,
@@ -190,10 +194,10 @@ export class PcapReader implements FrameReader {
     if (w.ended) {
       this.warnings.push({
         offset: this.resyncFrom,
-        message: `no valid record after the damage; ${w.base + b.length - this.resyncFrom} bytes unread`,
+        message: `no valid record after the damage; ${w.base + w.end - this.resyncFrom} bytes unread`,
       });
       this.resyncFrom = -1;
-      w.pos = b.length;
+      w.pos = w.end;
     }
     return false;
   }

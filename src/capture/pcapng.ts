@@ -40,6 +40,10 @@ export class PcapngReader implements FrameReader {
   frames = 0;
 
   private readonly win = new ByteWindow();
+
+  get window(): ByteWindow {
+    return this.win;
+  }
   private le = true;
   private sectionSeen = false;
   private interfaces: Interface[] = [];
@@ -63,7 +67,7 @@ export class PcapngReader implements FrameReader {
       if (this.resyncFrom >= 0 && !this.resync()) return false;
       const b = w.buf;
       const p = w.pos;
-      const avail = b.length - p;
+      const avail = w.end - p;
       if (avail < 12) {
         if (w.ended && avail > 0) this.truncatedAtEnd();
         return false;
@@ -221,7 +225,7 @@ export class PcapngReader implements FrameReader {
       offset: w.offset,
       message: `capture ends inside a block (${w.available} bytes of it present); kept the ${this.frames} packets before it`,
     });
-    w.pos = w.buf.length;
+    w.pos = w.end;
   }
 
   /** Look at 4-aligned offsets for a known block type whose leading and trailing lengths agree. */
@@ -230,12 +234,12 @@ export class PcapngReader implements FrameReader {
     const b = w.buf;
     const le = this.le;
     let p = w.pos;
-    for (; p + 12 <= b.length; p += 4) {
+    for (; p + 12 <= w.end; p += 4) {
       const type = le ? u32le(b, p) : u32be(b, p);
       if (!KNOWN_BLOCKS.has(type)) continue;
       const len = le ? u32le(b, p + 4) : u32be(b, p + 4);
       if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK) continue;
-      if (p + len > b.length) {
+      if (p + len > w.end) {
         if (w.ended) continue;
         break; // wait for the rest of the candidate block
       }
@@ -248,14 +252,14 @@ export class PcapngReader implements FrameReader {
       w.pos = p;
       return true;
     }
-    w.pos = Math.min(p, b.length);
+    w.pos = Math.min(p, w.end);
     if (w.ended) {
       this.warnings.push({
         offset: this.resyncFrom,
-        message: `no valid block after the damage; ${w.base + b.length - this.resyncFrom} bytes unread`,
+        message: `no valid block after the damage; ${w.base + w.end - this.resyncFrom} bytes unread`,
       });
       this.resyncFrom = -1;
-      w.pos = b.length;
+      w.pos = w.end;
     }
     return false;
   }

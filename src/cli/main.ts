@@ -4,6 +4,7 @@ import { hideBin } from "yargs/helpers";
 import { InputError } from "../capture/issue.js";
 import { analyzeCommand } from "./commands/analyze.js";
 import { EXIT_USAGE } from "./exit-codes.js";
+import { protectStdinArg } from "./stdin-arg.js";
 
 const EPILOG = `Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or input error.
 Docs: README.md. Units: windows in bytes, rates in bit/s (JSON: bytes/s).`;
@@ -15,7 +16,7 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  const cli = yargs(hideBin(process.argv))
+  const cli = yargs(protectStdinArg(hideBin(process.argv)))
     .scriptName("wscale")
     .command(analyzeCommand)
     .demandCommand(1, "name a command: analyze")

@@ -1,3 +1,4 @@
+import type { ByteWindow } from "../capture/byte-window.js";
 import { type Frame, newFrame } from "../capture/frame.js";
 import type { CaptureIssue } from "../capture/issue.js";
 import type { CaptureFormat, FrameReader } from "../capture/reader.js";
@@ -7,11 +8,14 @@ import { DECODE_STATUS_NAMES, DecodeStatus } from "./status.js";
 
 /**
  * Anything that turns an input's bytes into TCP segments: binary captures (frames decoded in
- * place) and tcpdump's text output alike. Same pull protocol as FrameReader: feed(), next() until
- * false, and at the end finish() followed by next() until false.
+ * place) and tcpdump's text output alike. Same pull protocol as FrameReader: add bytes (into
+ * `window` when there is one, else feed()), next() until false, and at the end finish() followed
+ * by next() until false.
  */
 export interface SegmentSource {
   readonly format: CaptureFormat;
+  /** Where to read input bytes to without a copy, if this source has such a buffer. */
+  readonly window?: ByteWindow;
   feed(chunk: Uint8Array): void;
   finish(): void;
   next(seg: TcpSegment): boolean;
@@ -33,6 +37,9 @@ export class FrameSegmentSource implements SegmentSource {
 
   get format() {
     return this.reader.format;
+  }
+  get window() {
+    return this.reader.window;
   }
   get warnings() {
     return this.reader.warnings;

@@ -4,6 +4,7 @@ import { SEVERITY_RANK, type Severity } from "../../findings/finding.js";
 import { renderJson } from "../../report/json.js";
 import { renderTable } from "../../report/table.js";
 import { EXIT_FINDINGS, EXIT_OK } from "../exit-codes.js";
+import { restoreStdinArg } from "../stdin-arg.js";
 import { colorFor, emit } from "../terminal.js";
 
 export interface AnalyzeArgs {
@@ -52,7 +53,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       )
       .example("tcpdump -w - -U tcp | $0 analyze -", "read a capture from stdin") as unknown as Argv<AnalyzeArgs>,
   handler: async (args: ArgumentsCamelCase<AnalyzeArgs>) => {
-    const report = await analyze(args.files, { idleTimeout: args.idleTimeout });
+    const report = await analyze(args.files.map(restoreStdinArg), { idleTimeout: args.idleTimeout });
     const text =
       args.format === "json"
         ? renderJson(report)

@@ -1,0 +1,300 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Connection } from "../src/connections/connection.js";
+import { type ConnectionSummary, summarize } from "../src/connections/summary.js";
+import { ConnectionTracker } from "../src/connections/tracker.js";
+import { evaluateFindings } from "../src/findings/evaluate.js";
+import { makeSegment, resetFrames, type SegmentSpec } from "./helpers/segments.js";
+
+interface Run {
+  summaries: ConnectionSummary[];
+  conns: Connection[];
+  tracker: ConnectionTracker;
+  finalisedAt: number[];
+}
+
+function track(specs: SegmentSpec[], idleTimeout = 300): Run {
+  const run: Run = { summaries: [], conns: [], tracker: undefined as unknown as ConnectionTracker, finalisedAt: [] };
+  let i = 0;
+  run.tracker = new ConnectionTracker({
+    idleTimeout,
+    onFinal(conn) {
+      run.conns.push(conn);
+      run.summaries.push(summarize(conn));
+      run.finalisedAt.push(i);
+    },
+  });
+  for (const spec of specs) {
+    run.tracker.segment(makeSegment(spec));
+    i++;
+  }
+  run.tracker.flush();
+  run.summaries.sort((a, b) => a.id.localeCompare(b.id));
+  return run;
+}
+
+const C = "1.2.3.4:42501";
+const S = "203.16.234.85:80";
+
+/** SPEC section 10, the seed transcript, as segments. */
+const SEED: SegmentSpec[] = [
+  { from: C, to: S, flags: "S", seq: 0, win: 5840, mss: 1460, sackOK: true, ts: [94318, 0], wscale: 6 },
+  { from: S, to: C, flags: "S.", seq: 0, ack: 1, win: 5840, mss: 1460, wscale: 2 },
+  { from: C, to: S, flags: ".", seq: 1, ack: 1, win: 92 },
+  { from: C, to: S, flags: "P.", seq: 1, ack: 1, win: 92, len: 351 },
+  { from: S, to: C, flags: ".", seq: 1, ack: 352, win: 1608 },
+];
+
+beforeEach(() => resetFrames());
+
+describe("RFC 7323 scaling state", () => {
+  it("the seed excerpt: client shift 6, server shift 2, win 92 is 5888 bytes", () => {
+    const [c] = track(SEED).summaries;
+    expect(c).toBeDefined();
+    expect(c!.handshake).toBe("complete");
+    expect(c!.scaling).toBe("on");
+    expect(c!.client).toMatchObject({
+      ip: "1.2.3.4",
+      port: 42501,
+      wscaleOffered: 6,
+      shift: 6,
+      maxWindowRaw: 92,
+      maxWindow: 5888,
+    });
+    expect(c!.server).toMatchObject({
+      ip: "203.16.234.85",
+      port: 80,
+      wscaleOffered: 2,
+      shift: 2,
+      maxWindowRaw: 1608,
+      maxWindow: 6432,
+    });
+    expect(c!.client.dataBytes).toBe(351);
+    expect(c!.client.largestSegment).toBe(351);
+    expect(c!.client.maxInFlight).toBe(351);
+    expect(c!.client.syn).toMatchObject({ window: 5840, mss: 1460, sackPermitted: true, timestamps: true });
+  });
+
+  it("scaling is off when the SYN-ACK carries no option, and both shifts are 0", () => {
+    const specs = structuredClone(SEED);
+    delete specs[1]!.wscale;
+    const [c] = track(specs).summaries;
+    expect(c!.scaling).toBe("off");
+    expect(c!.client).toMatchObject({ wscaleOffered: 6, shift: 0, maxWindow: 92 });
+    expect(c!.server).toMatchObject({ wscaleOffered: null, shift: 0, maxWindow: 1608 });
+  });
+
+  it("a SYN whose options were cut by the snaplen leaves the offer unknown, never absent", () => {
+    const specs = structuredClone(SEED);
+    specs[0] = { from: C, to: S, flags: "S", seq: 0, win: 5840, mss: 1460, truncatedOptions: true };
+    const [c] = track(specs).summaries;
+    expect(c!.client.wscaleOffered).toBe("unknown");
+    expect(c!.scaling).toBe("unknown");
+    expect(c!.client.shift).toBeNull();
+    expect(c!.client.maxWindow).toBeNull();
+    expect(c!.client.maxWindowRaw).toBe(92);
+  });
+
+  it("a mid-stream capture guesses roles by port and never presents a raw window as the real one", () => {
+    const [c] = track(SEED.slice(2)).summaries;
+    expect(c!.handshake).toBe("none");
+    expect(c!.rolesGuessed).toBe(true);
+    expect(c!.server.port).toBe(80);
+    expect(c!.client.wscaleOffered).toBe("unknown");
+    expect(c!.client.maxWindow).toBeNull();
+    expect(c!.client.maxWindowRaw).toBe(92);
+  });
+
+  it("a shift above 14 is used as 14 and reported", () => {
+    const specs = structuredClone(SEED);
+    specs[0]!.wscale = 15;
+    const run = track(specs);
+    expect(run.summaries[0]!.client).toMatchObject({ wscaleOffered: 15, shift: 14, maxWindow: 92 * 2 ** 14 });
+    const findings = evaluateFindings(run.conns[0]!, run.summaries[0]!);
+    expect(findings.map((f) => f.id)).toEqual(["wscale-out-of-range"]);
+    expect(findings[0]!.evidence).toEqual([{ frame: 1, note: "SYN carries wscale 15" }]);
+  });
+
+  it("a window-scale option on a non-SYN segment is ignored and reported", () => {
+    const specs = structuredClone(SEED);
+    specs[2]!.wscale = 3;
+    const run = track(specs);
+    expect(run.summaries[0]!.client.shift).toBe(6);
+    const findings = evaluateFindings(run.conns[0]!, run.summaries[0]!);
+    expect(findings.map((f) => [f.id, f.evidence[0]!.frame])).toEqual([["wscale-on-non-syn", 3]]);
+  });
+
+  it("a SYN-ACK with the option answering a SYN without it is an RFC violation; scaling stays off", () => {
+    const specs = structuredClone(SEED);
+    delete specs[0]!.wscale;
+    const run = track(specs);
+    expect(run.summaries[0]!.scaling).toBe("off");
+    expect(run.summaries[0]!.server.shift).toBe(0);
+    expect(evaluateFindings(run.conns[0]!, run.summaries[0]!).map((f) => f.id)).toEqual([
+      "wscale-on-synack-without-syn",
+    ]);
+  });
+
+  it("the SYN window is never scaled", () => {
+    const [c] = track(SEED.slice(0, 2)).summaries;
+    expect(c!.client.maxWindowRaw).toBeNull();
+    expect(c!.client.syn!.window).toBe(5840);
+  });
+});
+
+describe("connection lifecycle", () => {
+  const syn = (seq: number, wscale: number | undefined, time: number): SegmentSpec => ({
+    from: C,
+    to: S,
+    flags: "S",
+    seq,
+    win: 64240,
+    wscale,
+    time,
+  });
+
+  it("a retransmitted SYN with the same ISN is the same connection; the last SYN before the answer counts", () => {
+    const run = track([
+      syn(1000, 10, 0),
+      syn(1000, undefined, 1), // Linux drops options on late retries
+      { from: S, to: C, flags: "S.", seq: 5000, ack: 1001, win: 65160, wscale: 7, time: 1.02 },
+      { from: C, to: S, flags: ".", seq: 1001, ack: 5001, win: 502, time: 1.04 },
+    ]);
+    expect(run.summaries).toHaveLength(1);
+    const c = run.summaries[0]!;
+    expect(c.client.syn!.retransmits).toBe(1);
+    expect(c.client.wscaleOffered).toBeNull();
+    expect(c.scaling).toBe("off");
+    expect(c.handshakeRttMs).toBe(40);
+  });
+
+  it("a new SYN after FIN/FIN starts a new connection on the same 4-tuple", () => {
+    const run = track([
+      syn(1000, 7, 0),
+      { from: S, to: C, flags: "S.", seq: 5000, ack: 1001, win: 65160, wscale: 7, time: 0.01 },
+      { from: C, to: S, flags: "F.", seq: 1001, ack: 5001, win: 502, time: 0.02 },
+      { from: S, to: C, flags: "F.", seq: 5001, ack: 1002, win: 509, time: 0.03 },
+      { from: C, to: S, flags: ".", seq: 1002, ack: 5002, win: 502, time: 0.04 },
+      syn(900_000, 2, 2),
+      { from: S, to: C, flags: "S.", seq: 70_000, ack: 900_001, win: 65160, time: 2.01 },
+    ]);
+    expect(run.summaries.map((s) => [s.id, s.client.wscaleOffered, s.scaling])).toEqual([
+      ["c1", 7, "on"],
+      ["c2", 2, "off"],
+    ]);
+  });
+
+  it("a SYN with a different ISN while open is port reuse: a new connection", () => {
+    const run = track([syn(1000, 7, 0), syn(2_000_000, 8, 0.5)]);
+    expect(run.summaries.map((s) => s.client.wscaleOffered)).toEqual([7, 8]);
+  });
+
+  it("simultaneous open: both SYNs count as the two offers", () => {
+    const run = track([
+      syn(1000, 7, 0),
+      { from: S, to: C, flags: "S", seq: 5000, win: 65160, wscale: 9, time: 0.001 },
+      { from: C, to: S, flags: "S.", seq: 1000, ack: 5001, win: 64240, wscale: 7, time: 0.002 },
+      { from: S, to: C, flags: "S.", seq: 5000, ack: 1001, win: 65160, wscale: 9, time: 0.003 },
+    ]);
+    expect(run.summaries).toHaveLength(1);
+    expect(run.summaries[0]).toMatchObject({ scaling: "on", client: { shift: 7 }, server: { shift: 9 } });
+  });
+
+  it("finalises idle connections during the capture, so memory follows live connections", () => {
+    const specs: SegmentSpec[] = [];
+    for (let i = 0; i < 50; i++) {
+      specs.push({
+        from: `198.18.0.${i + 1}:40000`,
+        to: "198.19.0.1:443",
+        flags: "S",
+        seq: i,
+        win: 64240,
+        wscale: 7,
+        time: i * 100,
+      });
+    }
+    const run = track(specs, 300);
+    expect(run.summaries).toHaveLength(50);
+    // Connection 1 (t=0) is finalised at the first sweep after t=300: while segment 4 (t=400) is handled.
+    expect(run.finalisedAt[0]).toBe(4);
+    expect(run.finalisedAt.filter((at) => at < 50)).toHaveLength(46);
+  });
+
+  it("closed connections linger only briefly, then are freed", () => {
+    const run = track([
+      syn(1000, 7, 0),
+      { from: S, to: C, flags: "R.", seq: 0, ack: 1001, win: 0, time: 0.001 },
+      { from: "198.18.9.9:1", to: S, flags: "S", seq: 1, win: 1, time: 20 },
+    ]);
+    expect(run.finalisedAt[0]).toBe(2);
+  });
+});
+
+describe("windows, data and timing", () => {
+  const handshake = (cisn: number, sisn: number): SegmentSpec[] => [
+    { from: C, to: S, flags: "S", seq: cisn, win: 64240, wscale: 7, mss: 1460, time: 0 },
+    { from: S, to: C, flags: "S.", seq: sisn, ack: cisn + 1, win: 65160, wscale: 7, mss: 1460, time: 0.02 },
+    { from: C, to: S, flags: ".", seq: cisn + 1, ack: sisn + 1, win: 502, time: 0.04 },
+  ];
+
+  it("sequence numbers wrap at 2^32 without phantom retransmissions", () => {
+    const sisn = 0xffff_f000;
+    const specs = handshake(10, sisn);
+    let seq = sisn + 1;
+    for (let i = 0; i < 6; i++) {
+      specs.push({ from: S, to: C, flags: ".", seq: seq >>> 0, ack: 11, win: 509, len: 1448, time: 0.05 + i * 0.001 });
+      seq += 1448;
+    }
+    specs.push({ from: C, to: S, flags: ".", seq: 11, ack: seq >>> 0, win: 502, time: 0.07 });
+    const [c] = track(specs).summaries;
+    expect(c!.server.dataBytes).toBe(6 * 1448);
+    expect(c!.server.retransmissions).toBe(0);
+    expect(c!.server.maxInFlight).toBe(6 * 1448);
+  });
+
+  it("counts retransmissions and bytes in flight against the highest ack", () => {
+    const specs = handshake(10, 5000);
+    specs.push(
+      { from: S, to: C, flags: ".", seq: 5001, ack: 11, win: 509, len: 1000, time: 0.05 },
+      { from: S, to: C, flags: ".", seq: 6001, ack: 11, win: 509, len: 1000, time: 0.051 },
+      { from: C, to: S, flags: ".", seq: 11, ack: 6001, win: 502, time: 0.07 },
+      { from: S, to: C, flags: ".", seq: 6001, ack: 11, win: 509, len: 1000, time: 0.3 },
+      { from: S, to: C, flags: ".", seq: 7001, ack: 11, win: 509, len: 500, time: 0.31 },
+    );
+    const [c] = track(specs).summaries;
+    expect(c!.server).toMatchObject({ dataBytes: 3500, retransmissions: 1, maxInFlight: 2000, largestSegment: 1000 });
+    expect(c!.rttMs).toBe(40);
+    expect(c!.bulkDirection).toBe("server-to-client");
+    // 2500 new bytes between t=0.05 and t=0.31; ceiling: client's 502 << 7 bytes per 40 ms.
+    expect(c!.throughputBps).toBe(Math.round(2500 / 0.26));
+    expect(c!.ceilingBps).toBe(Math.round((502 * 128) / 0.04));
+  });
+
+  it("zero-window episodes: count, total stall time and probes", () => {
+    const specs = handshake(10, 5000);
+    specs.push(
+      { from: S, to: C, flags: ".", seq: 5001, ack: 11, win: 509, len: 1000, time: 1 },
+      { from: C, to: S, flags: ".", seq: 11, ack: 6001, win: 0, time: 1.1 },
+      { from: S, to: C, flags: ".", seq: 6001, ack: 11, win: 509, len: 1, time: 1.5 },
+      { from: C, to: S, flags: ".", seq: 11, ack: 6001, win: 0, time: 1.6 },
+      { from: C, to: S, flags: ".", seq: 11, ack: 6001, win: 100, time: 2.1 },
+      { from: C, to: S, flags: ".", seq: 11, ack: 6001, win: 0, time: 3 },
+      { from: C, to: S, flags: ".", seq: 11, ack: 6001, win: 0, time: 3.5 },
+    );
+    const [c] = track(specs).summaries;
+    expect(c!.client.zeroWindows).toEqual({ advertisements: 4, episodes: 2, seconds: 1.5, probes: 1 });
+  });
+
+  it("handshake RTT is SYN to the ACK of the SYN-ACK at the capture point", () => {
+    const [c] = track(handshake(10, 5000)).summaries;
+    expect(c!.handshakeRttMs).toBe(40);
+    expect(c!.durationS).toBe(0.04);
+  });
+
+  it("IPv6 endpoints are printed in RFC 5952 form", () => {
+    const [c] = track([
+      { from: "[2001:db8:0:0:1:0:0:2]:41000", to: "[2001:db8::1]:80", flags: "S", seq: 1, win: 64800, wscale: 10 },
+    ]).summaries;
+    expect(c!.client.ip).toBe("2001:db8::1:0:0:2");
+    expect(c!.server.ip).toBe("2001:db8::1");
+  });
+});

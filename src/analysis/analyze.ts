@@ -1,3 +1,4 @@
+import { READ_PREFIX } from "../capture/byte-window.js";
 import type { CaptureIssue } from "../capture/issue.js";
 import { InputError } from "../capture/issue.js";
 import { newFrameReader, type OpenedInput, openInput, READ_SIZE } from "../capture/open.js";
@@ -49,6 +50,8 @@ interface Input {
   source: SegmentSource;
   seg: TcpSegment;
   segments: number;
+  /** A read already under way into the window's spare buffer. */
+  nextRead: Promise<number> | null;
   /** The segment in `seg` is waiting to be processed (merge of several inputs). */
   pending: boolean;
   done: boolean;
@@ -89,6 +92,7 @@ export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<An
       segments: 0,
       pending: false,
       done: false,
+      nextRead: null,
     });
   }
   const stopped = { value: false };
@@ -204,9 +208,15 @@ async function nextChunk(input: Input): Promise<boolean> {
     let n: number;
     const w = source.window;
     if (w !== undefined) {
-      w.reserve(READ_SIZE);
-      n = await opened.read(w.buf, w.end, w.buf.length - w.end);
-      w.commit(n);
+      // Double buffering: parse this read while the next one is under way.
+      n = await (input.nextRead ?? opened.read(w.readTarget(READ_SIZE), READ_PREFIX, READ_SIZE));
+      input.nextRead = null;
+      if (n > 0) {
+        w.swapIn(n);
+        const next = opened.read(w.readTarget(READ_SIZE), READ_PREFIX, READ_SIZE);
+        next.catch(() => {}); // awaited (and its error raised) on the next call
+        input.nextRead = next;
+      }
     } else {
       const chunk = new Uint8Array(TEXT_READ_SIZE);
       n = await opened.read(chunk, 0, chunk.length);

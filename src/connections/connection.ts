@@ -182,8 +182,8 @@ export class Connection {
       if (inFlight > raw && to.shift !== null && to.shift > 0) from.beyondRawEdge++;
     }
     if (to.shift !== null) {
-      const mss = to.syn?.mss ?? DEFAULT_MSS;
-      if (inFlight + mss > raw * 2 ** to.shift) from.windowFullSegments++;
+      // raw < 2^16 and shift <= 14: the shifted value stays below 2^31.
+      if (inFlight + to.mssHint > raw << to.shift) from.windowFullSegments++;
     }
   }
 
@@ -229,6 +229,7 @@ export class Connection {
   private onSyn(seg: TcpSegment, from: Endpoint): void {
     const info = synInfo(seg);
     const prev = from.syn;
+    from.mssHint = info.mss ?? DEFAULT_MSS;
     if (prev === null) {
       from.syn = info;
     } else {

@@ -100,6 +100,8 @@ export class Endpoint {
   beyondRawEdge = 0;
   /** ... of which were sent again (a window-enforcing box may drop them). */
   beyondRawEdgeRetransmits = 0;
+  /** The MSS this endpoint announced (what its peer's segments are sized by), or a typical one. */
+  mssHint = 1460;
   /** New data segments sent while in flight was within one MSS of the peer's scaled window. */
   windowFullSegments = 0;
 

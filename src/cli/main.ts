@@ -3,6 +3,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InputError } from "../capture/issue.js";
 import { analyzeCommand } from "./commands/analyze.js";
+import { sysctlCommand } from "./commands/sysctl.js";
 import { EXIT_USAGE } from "./exit-codes.js";
 import { protectStdinArg } from "./stdin-arg.js";
 
@@ -19,7 +20,8 @@ async function main(): Promise<void> {
   const cli = yargs(protectStdinArg(hideBin(process.argv)))
     .scriptName("wscale")
     .command(analyzeCommand)
-    .demandCommand(1, "name a command: analyze")
+    .command(sysctlCommand)
+    .demandCommand(1, "name a command: analyze or sysctl")
     .strict()
     .recommendCommands()
     .epilog(EPILOG)

@@ -179,7 +179,9 @@ export class Connection {
           from.edgeHits[31 - Math.clz32(q)]!++;
         }
       }
-      if (inFlight > raw && to.shift !== null && to.shift > 0) from.beyondRawEdge++;
+      if (inFlight > raw && to.shift !== null && to.shift > 0 && from.beyondRawEdge++ === 0) {
+        from.beyondRawEdgeFirstFrame = seg.frame;
+      }
     }
     if (to.shift !== null) {
       // raw < 2^16 and shift <= 14: the shifted value stays below 2^31.

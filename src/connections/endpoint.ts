@@ -98,6 +98,7 @@ export class Endpoint {
   maxInFlightOverRaw = 0;
   /** New data segments that went past peer.ack + peer.rawWindow (beyond the unscaled edge). */
   beyondRawEdge = 0;
+  beyondRawEdgeFirstFrame = 0;
   /** ... of which were sent again (a window-enforcing box may drop them). */
   beyondRawEdgeRetransmits = 0;
   /** The MSS this endpoint announced (what its peer's segments are sized by), or a typical one. */

@@ -1,6 +1,7 @@
 import type { Connection } from "../connections/connection.js";
 import type { Endpoint } from "../connections/endpoint.js";
 import type { ConnectionSummary } from "../connections/summary.js";
+import { formatBits, formatDuration } from "../kernel/units.js";
 import type { Finding } from "./finding.js";
 
 /** What every rule sees: the finalised connection's full state and its report summary. */
@@ -18,4 +19,29 @@ export function roleOf(conn: Connection, e: Endpoint): "client" | "server" {
 
 export function label(conn: Connection, e: Endpoint): string {
   return `${roleOf(conn, e)} ${e.describe()}`;
+}
+
+/** Bits per second a window allows per round trip, in words ("26.2 Mbit/s"); "?" without an RTT. */
+export function windowRate(window: number, rttSeconds: number): string {
+  return rttSeconds > 0 ? formatBits((window * 8) / rttSeconds) : "?";
+}
+
+export function rttText(rttSeconds: number): string {
+  return rttSeconds > 0 ? formatDuration(rttSeconds) : "an unknown RTT";
+}
+
+/** New data per second an endpoint achieved while sending, in bits/s words. */
+export function goodput(e: Endpoint): string {
+  const span = e.lastDataTime - e.firstDataTime;
+  return span > 0 ? formatBits((e.goodBytes * 8) / span) : "?";
+}
+
+/** Share of new data segments sent with the peer's window (nearly) full. */
+export function windowFullShare(e: Endpoint): number {
+  const fresh = e.dataSegments - e.retransmissions;
+  return fresh > 0 ? e.windowFullSegments / fresh : 0;
+}
+
+export function directionFrom(conn: Connection, sender: Endpoint): "client-to-server" | "server-to-client" {
+  return sender === conn.client ? "client-to-server" : "server-to-client";
 }

@@ -1,0 +1,48 @@
+import { MAX_UNSCALED_WINDOW } from "../../kernel/linux-wscale.js";
+import type { Finding } from "../finding.js";
+import { type RuleContext, rttText, windowRate } from "../rule.js";
+import { looksModern, vantage } from "../vantage.js";
+
+/**
+ * The SYN reached this capture point with the option and the answer carries none, and either
+ * the capture is at the server itself (its TTL is still initial) or the server is an old stack:
+ * the responder declined scaling.
+ */
+export function scaleDeclined({ conn, summary }: RuleContext): Finding[] {
+  const c = conn.client;
+  const s = conn.server;
+  if (c.syn === null || s.syn === null || c.offered.state !== "present" || s.offered.state !== "absent") return [];
+  const atServer = vantage(conn) === "server";
+  if (!atServer && looksModern(s)) return []; // scale-stripped: the path may be the culprit
+  const rtt = conn.rtt;
+  const why = atServer
+    ? "This capture was taken at the server (its packets still carry their initial TTL), so the SYN reached it intact and the server itself declined"
+    : "The server's SYN-ACK looks like an old stack (no SACK-permitted, no timestamps), which may not implement RFC 7323 at all";
+  return [
+    {
+      id: "scale-declined",
+      severity: "warn",
+      confidence: atServer ? "certain" : "possible",
+      connection: summary.id,
+      message:
+        `The client's SYN offered window scaling (shift ${c.offered.shift}) and the server ${s.describe()} answered without it. ${why}: ` +
+        `net.ipv4.tcp_window_scaling=0, or a stack without scaling. Windows are capped at ${MAX_UNSCALED_WINDOW} bytes both ways: ${windowRate(MAX_UNSCALED_WINDOW, rtt)} at ${rttText(rtt)}.`,
+      evidence: [
+        { frame: c.syn.frame.frame, note: `SYN with wscale ${c.offered.shift} (TTL ${c.syn.ttl})` },
+        { frame: s.syn.frame.frame, note: `SYN-ACK without wscale (TTL ${s.syn.ttl})` },
+      ],
+      advice: [
+        {
+          kind: "sysctl",
+          command: "sysctl -w net.ipv4.tcp_window_scaling=1",
+          why: `on the server ${s.describe()}: turn RFC 7323 window scaling back on (the default)`,
+        },
+        {
+          kind: "os",
+          command: "netsh interface tcp set global autotuninglevel=normal",
+          why: "on a Windows server: receive-window autotuning (and scaling) back on",
+        },
+      ],
+    },
+  ];
+}

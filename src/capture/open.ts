@@ -1,5 +1,7 @@
 import { type FileHandle, open } from "node:fs/promises";
-import { constants, createGunzip } from "node:zlib";
+import { Transform, type TransformCallback } from "node:stream";
+import { constants, crc32, createGunzip } from "node:zlib";
+import { u32le } from "./bytes.js";
 import { InputError } from "./issue.js";
 import { isPcapMagic, PcapReader } from "./pcap.js";
 import { isPcapngMagic, PcapngReader } from "./pcapng.js";
@@ -52,13 +54,21 @@ export async function openInput(path: string, stdin: NodeJS.ReadableStream = pro
   }
   const file = fh;
   const close = () => file.close();
-  const head = await readHead(fileReader(path, file));
-  if (isGzip(head)) {
-    const stream = streamReader(path, file.createReadStream({ autoClose: false, start: 0, highWaterMark: READ_SIZE }));
-    return gunzipped(path, new Uint8Array(0), stream.pipeRest, close);
+  try {
+    const head = await readHead(fileReader(path, file));
+    if (isGzip(head)) {
+      const stream = streamReader(
+        path,
+        file.createReadStream({ autoClose: false, start: 0, highWaterMark: READ_SIZE }),
+      );
+      return await gunzipped(path, new Uint8Array(0), stream.pipeRest, close);
+    }
+    // A regular file is read at explicit positions straight into the reader's buffer.
+    return { path, format: detectOrThrow(path, head), gzip: false, read: fileReader(path, file), close };
+  } catch (e) {
+    await close();
+    throw e;
   }
-  // A regular file is read at explicit positions straight into the reader's buffer.
-  return { path, format: detectOrThrow(path, head), gzip: false, read: fileReader(path, file), close };
 }
 
 function isGzip(head: Uint8Array): boolean {
@@ -72,22 +82,51 @@ async function gunzipped(
   close: () => Promise<void>,
 ): Promise<OpenedInput> {
   // Z_SYNC_FLUSH at the end: a truncated .gz yields everything it decompressed instead of an
-  // error that discards the last output; the capture reader then reports the cut record.
+  // error that discards the last output. The cut is still reported: the gzip trailer (CRC-32 and
+  // length of the data) must match what came out.
   const gunzip = createGunzip({ chunkSize: 1024 * 1024, finishFlush: constants.Z_SYNC_FLUSH });
-  if (head.length > 0) gunzip.write(head); // bytes already taken for detection go first
-  pipeRest(gunzip);
-  const inner = streamReader(path, gunzip, "gzip: ");
-  const innerHead = await readHead(inner.read);
-  return {
-    path,
-    format: detectOrThrow(path, innerHead),
-    gzip: true,
-    read: prepend(innerHead, inner.read),
-    close: async () => {
-      gunzip.destroy();
-      await close();
+  const trailer = new TrailerKeeper();
+  trailer.pipe(gunzip);
+  if (head.length > 0) trailer.write(head); // bytes already taken for detection go first
+  pipeRest(trailer);
+  let crc = 0;
+  let size = 0;
+  const inner = streamReader(path, gunzip, "gzip: ", {
+    data(chunk) {
+      crc = crc32(chunk, crc);
+      size += chunk.length;
     },
-  };
+    end() {
+      const t = trailer.last;
+      const whole = t.length === 8 && u32le(t, 0) === crc >>> 0 && u32le(t, 4) === size % 2 ** 32;
+      return whole ? null : new Error("compressed data ends early or is damaged (its gzip trailer does not match)");
+    },
+  });
+  try {
+    const innerHead = await readHead(inner.read);
+    return {
+      path,
+      format: detectOrThrow(path, innerHead),
+      gzip: true,
+      read: prepend(innerHead, inner.read),
+      close: async () => {
+        gunzip.destroy();
+        await close();
+      },
+    };
+  } catch (e) {
+    gunzip.destroy();
+    throw e;
+  }
+}
+
+/** Passes compressed bytes through, remembering the last eight: the gzip trailer. */
+class TrailerKeeper extends Transform {
+  last = new Uint8Array(0);
+  override _transform(chunk: Uint8Array, _enc: BufferEncoding, done: TransformCallback): void {
+    this.last = Uint8Array.from(Buffer.concat([this.last, chunk.subarray(Math.max(0, chunk.length - 8))]).subarray(-8));
+    done(null, chunk);
+  }
 }
 
 function fileReader(path: string, fh: FileHandle): ReadInto {
@@ -157,7 +196,13 @@ function prepend(first: Uint8Array, read: ReadInto): ReadInto {
  * truncated .gz still yields what it decompressed). `pipeRest` hands the unread remainder to
  * another stream (the gunzip) instead.
  */
-function streamReader(path: string, stream: NodeJS.ReadableStream, errorPrefix = "") {
+interface StreamCheck {
+  data(chunk: Uint8Array): void;
+  /** At the end of the stream: an error if what came is not whole. */
+  end(): Error | null;
+}
+
+function streamReader(path: string, stream: NodeJS.ReadableStream, errorPrefix = "", check?: StreamCheck) {
   const queue: Uint8Array[] = [];
   let ended = false;
   let failure: unknown = null;
@@ -170,11 +215,13 @@ function streamReader(path: string, stream: NodeJS.ReadableStream, errorPrefix =
     w?.();
   };
   stream.on("data", (chunk: Uint8Array) => {
+    check?.data(chunk);
     queue.push(chunk);
     if (queue.length > 8) stream.pause(); // bounded: the reader resumes it
     notify();
   });
   stream.on("end", () => {
+    failure = check?.end() ?? null;
     ended = true;
     notify();
   });
@@ -222,11 +269,7 @@ function describeError(e: unknown): string {
       return "permission denied";
     case "EISDIR":
       return "is a directory";
-    case "Z_DATA_ERROR":
-    case "Z_BUF_ERROR":
-      return err.message;
     default:
-      if (err.message === "unexpected end of file") return "compressed data ends early (truncated .gz)";
       return err.message ?? String(e);
   }
 }

@@ -144,8 +144,8 @@ export class PcapReader implements FrameReader {
       return false;
     }
     this.snaplen = this.le ? u32le(b, p + 16) : u32be(b, p + 16);
-    // The upper bits of the link-type field carry FCS information (pcap-linktype(7)).
-    this.linkType = (this.le ? u32le(b, p + 20) : u32be(b, p + 20)) & 0x0fff_ffff;
+    // The upper 16 bits of the link-type field carry FCS information (pcap-linktype(7)).
+    this.linkType = (this.le ? u32le(b, p + 20) : u32be(b, p + 20)) & 0xffff;
     this.linkTypes.push(this.linkType);
     this.maxCaplen = this.snaplen > 0 && this.snaplen < MAX_CAPLEN ? this.snaplen : MAX_CAPLEN;
     w.pos = p + FILE_HEADER;
@@ -165,7 +165,8 @@ export class PcapReader implements FrameReader {
       orig >= caplen &&
       orig <= MAX_CAPLEN &&
       frac * this.nsPerUnit < 1e9 &&
-      Math.abs(sec - this.lastSec) < 86_400
+      // Until a record was read there is no time to compare with.
+      (this.frames === 0 || Math.abs(sec - this.lastSec) < 86_400)
     );
   }
 

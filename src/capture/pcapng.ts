@@ -48,6 +48,8 @@ export class PcapngReader implements FrameReader {
   private sectionSeen = false;
   private interfaces: Interface[] = [];
   private resyncFrom = -1;
+  /** A block that ran past the end of the input, until we know whether anything follows it. */
+  private cutAt: { offset: number; length: number; present: number } | null = null;
 
   feed(chunk: Uint8Array): void {
     this.win.feed(chunk);
@@ -98,8 +100,13 @@ export class PcapngReader implements FrameReader {
         continue;
       }
       if (avail < len) {
-        if (w.ended) this.truncatedAtEnd();
-        return false;
+        if (!w.ended) return false;
+        // Either the file was cut inside this block or its length is damaged: look for later blocks,
+        // and if there are none, it was a cut.
+        this.cutAt = { offset: w.base + p, length: len, present: avail };
+        this.resyncFrom = w.base + p;
+        w.pos = p + 4;
+        continue;
       }
       const trailer = this.le ? u32le(b, p + len - 4) : u32be(b, p + len - 4);
       if (trailer !== len) {
@@ -128,6 +135,15 @@ export class PcapngReader implements FrameReader {
 
   private readInterface(b: Uint8Array, p: number, len: number): void {
     const le = this.le;
+    if (len < 20) {
+      // Keep the interface numbering right, but with nothing read from beyond the block.
+      this.warnings.push({
+        offset: this.win.base + p,
+        message: `interface description block of ${len} bytes is too short`,
+      });
+      this.interfaces.push({ linkType: -1, snaplen: 0, unitsPerSec: 1e6, tsOffset: 0 });
+      return;
+    }
     const linkType = le ? u16le(b, p + 8) : u16be(b, p + 8);
     const iface: Interface = {
       linkType,
@@ -149,7 +165,7 @@ export class PcapngReader implements FrameReader {
       } else if (code === 14 && olen >= 8) {
         const hi = le ? u32le(b, o + 8) : u32be(b, o + 4);
         const lo = le ? u32le(b, o + 4) : u32be(b, o + 8);
-        iface.tsOffset = hi * 4294967296 + lo;
+        iface.tsOffset = (hi | 0) * 4294967296 + lo; // signed 64-bit seconds
       }
       o += 4 + ((olen + 3) & ~3);
     }
@@ -166,9 +182,16 @@ export class PcapngReader implements FrameReader {
     let orig: number;
     let data: number;
     if (type === SPB) {
+      if (len < 16) {
+        this.warnings.push({
+          offset: this.win.base + p,
+          message: `simple packet block of ${len} bytes is too short; skipped`,
+        });
+        return false;
+      }
       orig = le ? u32le(b, p + 8) : u32be(b, p + 8);
       data = p + 12;
-      caplen = Math.min(orig, len - 16);
+      caplen = Math.min(orig, len - 16, MAX_CAPLEN);
     } else {
       if (len < 32) {
         this.warnings.push({
@@ -237,13 +260,27 @@ export class PcapngReader implements FrameReader {
     for (; p + 12 <= w.end; p += 4) {
       const type = le ? u32le(b, p) : u32be(b, p);
       if (!KNOWN_BLOCKS.has(type)) continue;
-      const len = le ? u32le(b, p + 4) : u32be(b, p + 4);
+      // A section header brings its own byte order.
+      let blockLe = le;
+      if (type === SHB) {
+        if (u32le(b, p + 8) === BYTE_ORDER_MAGIC) blockLe = true;
+        else if (u32be(b, p + 8) === BYTE_ORDER_MAGIC) blockLe = false;
+        else continue;
+      }
+      const len = blockLe ? u32le(b, p + 4) : u32be(b, p + 4);
       if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK) continue;
       if (p + len > w.end) {
         if (w.ended) continue;
         break; // wait for the rest of the candidate block
       }
-      if ((le ? u32le(b, p + len - 4) : u32be(b, p + len - 4)) !== len) continue;
+      if ((blockLe ? u32le(b, p + len - 4) : u32be(b, p + len - 4)) !== len) continue;
+      if (this.cutAt !== null) {
+        this.warnings.push({
+          offset: this.cutAt.offset,
+          message: `block length ${this.cutAt.length} runs past the end of the capture`,
+        });
+        this.cutAt = null;
+      }
       this.warnings.push({
         offset: w.base + p,
         message: `skipped ${w.base + p - this.resyncFrom} damaged bytes; reading resumes here`,
@@ -254,10 +291,19 @@ export class PcapngReader implements FrameReader {
     }
     w.pos = Math.min(p, w.end);
     if (w.ended) {
-      this.warnings.push({
-        offset: this.resyncFrom,
-        message: `no valid block after the damage; ${w.base + w.end - this.resyncFrom} bytes unread`,
-      });
+      const cut = this.cutAt;
+      this.warnings.push(
+        cut !== null
+          ? {
+              offset: cut.offset,
+              message: `capture ends inside a block (${cut.present} bytes of it present); kept the ${this.frames} packets before it`,
+            }
+          : {
+              offset: this.resyncFrom,
+              message: `no valid block after the damage; ${w.base + w.end - this.resyncFrom} bytes unread`,
+            },
+      );
+      this.cutAt = null;
       this.resyncFrom = -1;
       w.pos = w.end;
     }
@@ -283,5 +329,5 @@ function setTimestamp(frame: Frame, hi: number, lo: number, iface: Interface): v
   rem = (rem * 65536) % u;
   rem = (rem + lo) % u;
   frame.sec = Math.round((hi * 4294967296 - rem + lo) / u) + iface.tsOffset;
-  frame.nsec = Math.round((rem * 1e9) / u);
+  frame.nsec = Math.floor((rem * 1e9) / u); // truncate, as Wireshark does: never a full second
 }

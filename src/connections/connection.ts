@@ -113,7 +113,8 @@ export class Connection {
         if (to.hasAck && seqDiff(end, to.maxAck) > to.rawLast) from.beyondRawEdgeRetransmits++;
       }
     }
-    if (len > 0) this.onData(seg, from, to, end, isNew, len, newBytes);
+    // Bytes in flight count data only, as Wireshark's do: not the sequence number a FIN takes.
+    if (len > 0) this.onData(seg, from, to, (flags & FIN) !== 0 ? (end - 1) >>> 0 : end, isNew, len, newBytes);
     if (isNew) from.nextSeq = end;
     if ((flags & FIN) !== 0) {
       from.finSeen = true;

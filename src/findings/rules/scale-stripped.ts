@@ -61,8 +61,8 @@ export function scaleStripped({ conn, summary }: RuleContext): Finding[] {
     message =
       `The client offered window scaling (shift ${c.offered.shift}) and the server answered without it, although its stack supports scaling ` +
       `(${evidence[1]!.note.replace("SYN-ACK without wscale, but with ", "it sent ")}). Either a box on the path stripped the option (from the SYN on its way to the server, ` +
-      `or from the SYN-ACK), or scaling is disabled on the server (net.ipv4.tcp_window_scaling=0). To tell them apart, capture at the server as well ` +
-      `(wscale compare client.pcap server.pcap): if the SYN arrives there without wscale or with NOPs in its place, the path strips it; if it arrives intact, the server declined. ${cap}`;
+      `or from the SYN-ACK), or scaling is disabled on the server (net.ipv4.tcp_window_scaling=0). To tell them apart, capture at the server as well and compare the SYN there: ` +
+      `if it arrives without wscale or with NOPs in its place, the path strips it; if it arrives intact, the server declined. ${cap}`;
   }
   const advice: Advice[] = [path];
   if (confidence === "possible") {

@@ -8,7 +8,7 @@ import { TcpSegment } from "../dist/decode/segment.js";
 const file = process.argv[2];
 const t0 = process.hrtime.bigint();
 const opened = await openInput(file);
-const source = createSource(file, opened.format);
+const source = createSource(opened.format);
 const seg = new TcpSegment();
 let segments = 0;
 let checksum = 0;

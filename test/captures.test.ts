@@ -85,7 +85,7 @@ const VERDICTS: Record<string, string[]> = {
   "healthy-any-sll2.client.pcap": [],
   "healthy-ns.client.pcap": [],
   "healthy-ns.server.pcap": [],
-  "healthy-pcapng.client.pcapng": [],
+  "healthy-pcapng.client.pcapng": ["scale-unverified info certain", "scale-unverified info certain"],
   "healthy-pcapng.server.pcapng": [],
   "vlan.client.pcap": [],
   "vlan.server.pcap": [],

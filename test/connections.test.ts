@@ -48,7 +48,8 @@ beforeEach(() => resetFrames());
 
 describe("RFC 7323 scaling state", () => {
   it("the seed excerpt: client shift 6, server shift 2, win 92 is 5888 bytes", () => {
-    const [c] = track(SEED).summaries;
+    const run = track(SEED);
+    const [c] = run.summaries;
     expect(c).toBeDefined();
     expect(c!.handshake).toBe("complete");
     expect(c!.scaling).toBe("on");
@@ -72,6 +73,11 @@ describe("RFC 7323 scaling state", () => {
     expect(c!.client.largestSegment).toBe(351);
     expect(c!.client.maxInFlight).toBe(351);
     expect(c!.client.syn).toMatchObject({ window: 5840, mss: 1460, sackPermitted: true, timestamps: true });
+    // The excerpt explains the window and says it cannot prove or exclude a rewrite.
+    const findings = evaluateFindings(run.conns[0]!, c!);
+    expect(findings.map((f) => [f.id, f.severity])).toEqual([["scale-unverified", "info"]]);
+    expect(findings[0]!.message).toContain("`win 92` means 92 << 6 = 5888 bytes, not 92");
+    expect(findings[0]!.message).toContain("the server sent no data towards the client");
   });
 
   it("scaling is off when the SYN-ACK carries no option, and both shifts are 0", () => {
@@ -110,8 +116,8 @@ describe("RFC 7323 scaling state", () => {
     const run = track(specs);
     expect(run.summaries[0]!.client).toMatchObject({ wscaleOffered: 15, shift: 14, maxWindow: 92 * 2 ** 14 });
     const findings = evaluateFindings(run.conns[0]!, run.summaries[0]!);
-    expect(findings.map((f) => f.id)).toEqual(["wscale-out-of-range"]);
-    expect(findings[0]!.evidence).toEqual([{ frame: 1, note: "SYN carries wscale 15" }]);
+    expect(findings.map((f) => f.id)).toEqual(["scale-unverified", "wscale-out-of-range"]);
+    expect(findings[1]!.evidence).toEqual([{ frame: 1, note: "SYN carries wscale 15" }]);
   });
 
   it("a window-scale option on a non-SYN segment is ignored and reported", () => {
@@ -120,7 +126,10 @@ describe("RFC 7323 scaling state", () => {
     const run = track(specs);
     expect(run.summaries[0]!.client.shift).toBe(6);
     const findings = evaluateFindings(run.conns[0]!, run.summaries[0]!);
-    expect(findings.map((f) => [f.id, f.evidence[0]!.frame])).toEqual([["wscale-on-non-syn", 3]]);
+    expect(findings.map((f) => [f.id, f.evidence[0]!.frame])).toEqual([
+      ["scale-unverified", 3],
+      ["wscale-on-non-syn", 3],
+    ]);
   });
 
   it("a SYN-ACK with the option answering a SYN without it is an RFC violation; scaling stays off", () => {

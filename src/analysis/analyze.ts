@@ -8,6 +8,7 @@ import { type ConnectionSummary, summarize } from "../connections/summary.js";
 import { ConnectionTracker } from "../connections/tracker.js";
 import { TcpSegment } from "../decode/segment.js";
 import { FrameSegmentSource, type SegmentSource } from "../decode/segment-source.js";
+import { TcpdumpTextSource } from "../decode/tcpdump-text.js";
 import { evaluateFindings } from "../findings/evaluate.js";
 import type { Finding } from "../findings/finding.js";
 
@@ -57,10 +58,8 @@ interface Input {
   done: boolean;
 }
 
-export function createSource(path: string, format: CaptureFormat): SegmentSource {
-  // TEXT-PENDING: the tcpdump text parser lands with the live-mode work.
-  if (format === "tcpdump-text") throw new InputError(path, 0, "tcpdump text input is not supported yet");
-  return new FrameSegmentSource(newFrameReader(format));
+export function createSource(format: CaptureFormat): SegmentSource {
+  return format === "tcpdump-text" ? new TcpdumpTextSource() : new FrameSegmentSource(newFrameReader(format));
 }
 
 /**
@@ -87,7 +86,7 @@ export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<An
     const opened = await openInput(path, opts.stdin);
     inputs.push({
       opened,
-      source: createSource(path, opened.format),
+      source: createSource(opened.format),
       seg: new TcpSegment(),
       segments: 0,
       pending: false,
@@ -106,7 +105,7 @@ export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<An
   return {
     schemaVersion: SCHEMA_VERSION,
     inputs: inputs.map((i) => {
-      if (i.source.error && i.source.packets === 0) {
+      if (i.source.error && i.segments === 0) {
         throw new InputError(i.opened.path, i.source.error.offset, i.source.error.message);
       }
       return {

@@ -9,6 +9,7 @@ import { scaleRewritten } from "./rules/scale-rewritten.js";
 import { scaleStripped } from "./rules/scale-stripped.js";
 import { scaleTooSmall } from "./rules/scale-too-small.js";
 import { scaleUnknown } from "./rules/scale-unknown.js";
+import { scaleUnverified } from "./rules/scale-unverified.js";
 import { windowEnforcingMiddlebox } from "./rules/window-enforcing-middlebox.js";
 import { windowLimited } from "./rules/window-limited.js";
 import { wscaleBadLength } from "./rules/wscale-bad-length.js";
@@ -29,6 +30,7 @@ const RULES: Rule[] = [
   windowLimited,
   zeroWindow,
   scaleUnknown,
+  scaleUnverified,
   wscaleOnSynackWithoutSyn,
   wscaleOutOfRange,
   wscaleBadLength,

@@ -1,5 +1,4 @@
 import { type FileHandle, open } from "node:fs/promises";
-import { Transform, type TransformCallback } from "node:stream";
 import { constants, crc32, createGunzip } from "node:zlib";
 import { u32le } from "./bytes.js";
 import { InputError } from "./issue.js";
@@ -34,15 +33,13 @@ const HEAD = 16;
 export async function openInput(path: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<OpenedInput> {
   if (path === "-") {
     const stream = streamReader(path, stdin);
-    const head = await readHead(stream.read);
-    if (isGzip(head)) return gunzipped(path, head, stream.pipeRest, async () => {});
-    return {
-      path,
-      format: detectOrThrow(path, head),
-      gzip: false,
-      read: prepend(head, stream.read),
-      close: async () => {},
+    // Done with stdin: release it, or an idle pipe keeps the process alive.
+    const close = async () => {
+      (stdin as NodeJS.ReadableStream & { destroy?(): void }).destroy?.();
     };
+    const head = await readHead(stream.read);
+    if (isGzip(head)) return gunzipped(path, prepend(head, stream.read), close);
+    return { path, format: detectOrThrow(path, head), gzip: false, read: prepend(head, stream.read), close };
   }
   let fh: FileHandle | null = null;
   try {
@@ -56,13 +53,7 @@ export async function openInput(path: string, stdin: NodeJS.ReadableStream = pro
   const close = () => file.close();
   try {
     const head = await readHead(fileReader(path, file));
-    if (isGzip(head)) {
-      const stream = streamReader(
-        path,
-        file.createReadStream({ autoClose: false, start: 0, highWaterMark: READ_SIZE }),
-      );
-      return await gunzipped(path, new Uint8Array(0), stream.pipeRest, close);
-    }
+    if (isGzip(head)) return await gunzipped(path, fileReader(path, file), close);
     // A regular file is read at explicit positions straight into the reader's buffer.
     return { path, format: detectOrThrow(path, head), gzip: false, read: fileReader(path, file), close };
   } catch (e) {
@@ -75,20 +66,12 @@ function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
-async function gunzipped(
-  path: string,
-  head: Uint8Array,
-  pipeRest: (into: NodeJS.WritableStream & { destroy(e?: Error): void }) => void,
-  close: () => Promise<void>,
-): Promise<OpenedInput> {
+async function gunzipped(path: string, compressed: ReadInto, close: () => Promise<void>): Promise<OpenedInput> {
   // Z_SYNC_FLUSH at the end: a truncated .gz yields everything it decompressed instead of an
   // error that discards the last output. The cut is still reported: the gzip trailer (CRC-32 and
   // length of the data) must match what came out.
   const gunzip = createGunzip({ chunkSize: 1024 * 1024, finishFlush: constants.Z_SYNC_FLUSH });
-  const trailer = new TrailerKeeper();
-  trailer.pipe(gunzip);
-  if (head.length > 0) trailer.write(head); // bytes already taken for detection go first
-  pipeRest(trailer);
+  let trailer = new Uint8Array(0);
   let crc = 0;
   let size = 0;
   const inner = streamReader(path, gunzip, "gzip: ", {
@@ -97,11 +80,24 @@ async function gunzipped(
       size += chunk.length;
     },
     end() {
-      const t = trailer.last;
+      const t = trailer;
       const whole = t.length === 8 && u32le(t, 0) === crc >>> 0 && u32le(t, 4) === size % 2 ** 32;
       return whole ? null : new Error("compressed data ends early or is damaged (its gzip trailer does not match)");
     },
   });
+  // Feed the compressed bytes in, with backpressure, remembering the last eight: the trailer.
+  const pump = async () => {
+    for (;;) {
+      const chunk = new Uint8Array(256 * 1024);
+      const n = await compressed(chunk, 0, chunk.length);
+      if (n === 0) break;
+      const data = chunk.subarray(0, n);
+      trailer = Uint8Array.from(Buffer.concat([trailer, data.subarray(Math.max(0, n - 8))]).subarray(-8));
+      if (!gunzip.write(data)) await new Promise((r) => gunzip.once("drain", r));
+    }
+    gunzip.end();
+  };
+  pump().catch((e) => gunzip.destroy(e instanceof Error ? e : new Error(String(e))));
   try {
     const innerHead = await readHead(inner.read);
     return {
@@ -110,22 +106,13 @@ async function gunzipped(
       gzip: true,
       read: prepend(innerHead, inner.read),
       close: async () => {
-        gunzip.destroy();
+        if (!gunzip.readableEnded) gunzip.destroy();
         await close();
       },
     };
   } catch (e) {
     gunzip.destroy();
     throw e;
-  }
-}
-
-/** Passes compressed bytes through, remembering the last eight: the gzip trailer. */
-class TrailerKeeper extends Transform {
-  last = new Uint8Array(0);
-  override _transform(chunk: Uint8Array, _enc: BufferEncoding, done: TransformCallback): void {
-    this.last = Uint8Array.from(Buffer.concat([this.last, chunk.subarray(Math.max(0, chunk.length - 8))]).subarray(-8));
-    done(null, chunk);
   }
 }
 
@@ -193,8 +180,7 @@ function prepend(first: Uint8Array, read: ReadInto): ReadInto {
 /**
  * A ReadInto over a stream: resolves as soon as any bytes are there (live pipes must not wait for
  * a full buffer), and delivers every byte that arrived before an error before raising it (a
- * truncated .gz still yields what it decompressed). `pipeRest` hands the unread remainder to
- * another stream (the gunzip) instead.
+ * truncated .gz still yields what it decompressed).
  */
 interface StreamCheck {
   data(chunk: Uint8Array): void;
@@ -208,7 +194,6 @@ function streamReader(path: string, stream: NodeJS.ReadableStream, errorPrefix =
   let failure: unknown = null;
   let wake: (() => void) | null = null;
   let offset = 0;
-  let piped = false;
   const notify = () => {
     const w = wake;
     wake = null;
@@ -246,18 +231,7 @@ function streamReader(path: string, stream: NodeJS.ReadableStream, errorPrefix =
     offset += n;
     return n;
   };
-  const pipeRest = (into: NodeJS.WritableStream & { destroy(e?: Error): void }) => {
-    if (piped) return;
-    piped = true;
-    stream.removeAllListeners("data");
-    stream.removeAllListeners("end");
-    stream.removeAllListeners("error");
-    for (const chunk of queue.splice(0)) into.write(chunk);
-    stream.on("error", (e) => into.destroy(e as Error));
-    stream.pipe(into);
-    stream.resume();
-  };
-  return { read, pipeRest };
+  return { read };
 }
 
 function describeError(e: unknown): string {

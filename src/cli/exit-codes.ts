@@ -4,3 +4,7 @@ export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
 /** Usage error, or an input that cannot be read. */
 export const EXIT_USAGE = 2;
+
+/** Shown under every command's --help. */
+export const HELP_EPILOG = `Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or input error.
+Units: windows in bytes, rates in bit/s (JSON: bytes/s). NO_COLOR or --no-color turns colour off.`;

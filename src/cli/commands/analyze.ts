@@ -3,7 +3,7 @@ import { analyze } from "../../analysis/analyze.js";
 import { SEVERITY_RANK, type Severity } from "../../findings/finding.js";
 import { renderJson } from "../../report/json.js";
 import { renderTable } from "../../report/table.js";
-import { EXIT_FINDINGS, EXIT_OK } from "../exit-codes.js";
+import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG } from "../exit-codes.js";
 import { restoreStdinArg } from "../stdin-arg.js";
 import { colorFor, emit } from "../terminal.js";
 
@@ -51,7 +51,8 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         "$0 analyze client.pcapng server.pcap.gz --format json -o report.json",
         "merge two captures, JSON report",
       )
-      .example("tcpdump -w - -U tcp | $0 analyze -", "read a capture from stdin") as unknown as Argv<AnalyzeArgs>,
+      .example("tcpdump -w - -U tcp | $0 analyze -", "read a capture from stdin")
+      .epilog(HELP_EPILOG) as unknown as Argv<AnalyzeArgs>,
   handler: async (args: ArgumentsCamelCase<AnalyzeArgs>) => {
     const report = await analyze(args.files.map(restoreStdinArg), { idleTimeout: args.idleTimeout });
     const text =

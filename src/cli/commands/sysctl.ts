@@ -8,6 +8,7 @@ import { type AdviceCommand, adviseLinux, capsFor, type LinuxAdvice, TYPICAL_RTT
 import { type LinuxWscaleInputs, type LinuxWscaleResult, linuxWscale, type Triple } from "../../kernel/linux-wscale.js";
 import { parseSysctlInt, parseTriple, readLinuxSysctls, type SysctlName } from "../../kernel/sysctl-values.js";
 import { formatBits, formatBytes, formatDuration, parseBytes, parseDuration, parseRate } from "../../kernel/units.js";
+import { HELP_EPILOG } from "../exit-codes.js";
 
 /** A bad flag value: one line, exit 2. */
 export class UsageError extends Error {
@@ -292,7 +293,8 @@ function builder(y: Argv): Argv<SysctlArgs> {
     .example(
       '$0 sysctl --tcp-rmem "4096 131072 6291456" --rmem-max 212992 --window-scaling 1 --format json',
       "advise another machine from its values",
-    );
+    )
+    .epilog(HELP_EPILOG);
 }
 
 export const sysctlCommand: CommandModule<object, SysctlArgs> = {

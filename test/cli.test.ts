@@ -1,0 +1,158 @@
+/** The built command as a user runs it: exit codes, stdout/stderr, colour rules, bad input. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Ajv2020 from "ajv/dist/2020.js";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..");
+const BIN = join(ROOT, "dist/cli/main.js");
+const CAP = (name: string) => join(ROOT, "captures", name);
+const tmp = mkdtempSync(join(tmpdir(), "wscale-cli-"));
+
+function wscale(args: string[], opts: { input?: Buffer | string; env?: Record<string, string> } = {}) {
+  const env: Record<string, string | undefined> = { ...process.env, ...opts.env };
+  delete env.FORCE_COLOR;
+  if (!opts.env || !("NO_COLOR" in opts.env)) delete env.NO_COLOR;
+  const r = spawnSync(process.execPath, [BIN, ...args], { input: opts.input, env, encoding: "utf8", timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("wscale analyze", () => {
+  it("prints the handshake's options per connection as JSON that validates against the shipped schema", () => {
+    const r = wscale(["analyze", CAP("healthy.client.pcap"), "--format", "json"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    const report = JSON.parse(r.stdout);
+    const validate = new Ajv2020({ allErrors: true }).compile(
+      JSON.parse(readFileSync(join(ROOT, "schema/report.schema.json"), "utf8")),
+    );
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    expect(report.connections[0].client.syn.options).toEqual(["mss", "sackOK", "TS", "nop", "wscale"]);
+    expect(report.connections[0].client.wscaleOffered).toBe(10);
+  });
+
+  it("every capture in captures/ gives schema-valid JSON", () => {
+    const validate = new Ajv2020({ allErrors: true }).compile(
+      JSON.parse(readFileSync(join(ROOT, "schema/report.schema.json"), "utf8")),
+    );
+    const files = (JSON.parse(readFileSync(CAP("manifest.json"), "utf8")).files as { file: string }[]).map((f) =>
+      CAP(f.file),
+    );
+    const r = wscale(["analyze", ...files.slice(0, 1), "--format", "json", "--fail-on", "never"]);
+    expect(r.code).toBe(0);
+    for (const f of files) {
+      const one = wscale(["analyze", f, "--format", "json", "--fail-on", "never"]);
+      expect(one.code, f).toBe(0);
+      expect(validate(JSON.parse(one.stdout)), `${f}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
+  });
+
+  it("exit 1 on an error finding (the seed case), 0 with --fail-on never; the table names the verdict", () => {
+    const r = wscale(["analyze", CAP("rewrite-syn-0.client.pcap")]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("scale-rewritten");
+    expect(r.stdout).toContain("ip route change 198.18.2.2 via <gw> dev <dev> window 65535");
+    expect(wscale(["analyze", CAP("rewrite-syn-0.client.pcap"), "--fail-on", "never"]).code).toBe(0);
+    expect(wscale(["analyze", CAP("strip-syn.client.pcap")]).code).toBe(0); // warn < error
+    expect(wscale(["analyze", CAP("strip-syn.client.pcap"), "--fail-on", "warn"]).code).toBe(1);
+  });
+
+  it("no colour when stdout is not a terminal, with NO_COLOR, or with --no-color", () => {
+    for (const env of [{}, { NO_COLOR: "1" }]) {
+      const r = wscale(["analyze", CAP("rewrite-syn-0.client.pcap")], { env });
+      expect(r.stdout).not.toMatch(/\x1b\[/);
+    }
+    expect(wscale(["analyze", CAP("rewrite-syn-0.client.pcap"), "--no-color"]).stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it("reads stdin for '-', gzip included, and several files merged by time", () => {
+    const gz = readFileSync(CAP("healthy.client.pcap.gz"));
+    const r = wscale(["analyze", "-", "--format", "json"], { input: gz });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).inputs[0]).toMatchObject({ path: "-", format: "pcap", gzip: true, packets: 1397 });
+    const both = wscale(["analyze", CAP("strip-syn.client.pcap"), CAP("healthy.client.pcap"), "--format", "json"]);
+    const report = JSON.parse(both.stdout);
+    expect(report.inputs.map((i: { packets: number }) => i.packets)).toEqual([
+      JSON.parse(wscale(["analyze", CAP("strip-syn.client.pcap"), "--format", "json"]).stdout).inputs[0].packets,
+      1397,
+    ]);
+    expect(report.connections).toHaveLength(2);
+  });
+
+  it("writes -o atomically and prints nothing on stdout then", () => {
+    const out = join(tmp, "r.json");
+    const r = wscale(["analyze", CAP("healthy.server.pcap"), "--format", "json", "-o", out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(JSON.parse(readFileSync(out, "utf8")).schemaVersion).toBe(1);
+  });
+});
+
+describe("bad input: one line naming the file and the byte offset, exit 2, no stack trace", () => {
+  const cases: [string, Buffer | string, RegExp][] = [
+    ["empty.pcap", Buffer.alloc(0), /^wscale: .*empty\.pcap: byte 0: empty input\n$/],
+    [
+      "junk.bin",
+      Buffer.from([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3]),
+      /^wscale: .*junk\.bin: byte 0: not a capture: unknown format \(first bytes de ad be ef 00 01 02 03\)\n$/,
+    ],
+    ["short.pcap", Buffer.from("d4c3b2a1020004", "hex"), /^wscale: .*short\.pcap: byte 0: /],
+    ["notes.txt", "just some notes\nnothing here\n", /^wscale: .*notes\.txt: byte 0: not tcpdump output/],
+  ];
+  for (const [name, bytes, pattern] of cases) {
+    it(name, () => {
+      const path = join(tmp, name);
+      writeFileSync(path, bytes);
+      const r = wscale(["analyze", path]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(pattern);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stdout).toBe("");
+    });
+  }
+
+  it("a missing file and a directory", () => {
+    expect(wscale(["analyze", join(tmp, "nope.pcap")]).stderr).toBe(
+      `wscale: ${join(tmp, "nope.pcap")}: no such file\n`,
+    );
+    expect(wscale(["analyze", tmp]).stderr).toBe(`wscale: ${tmp}: is a directory\n`);
+  });
+
+  it("a capture damaged in the middle: everything readable is reported, with a warning naming the offset", () => {
+    const bytes = Buffer.from(readFileSync(CAP("rewrite-syn-0.client.pcap")));
+    // Record 100's caplen field becomes impossible.
+    let off = 24;
+    for (let i = 1; i < 100; i++) off += 16 + bytes.readUInt32LE(off + 8);
+    bytes.writeUInt32LE(0x7fff0000, off + 8);
+    const path = join(tmp, "damaged.pcap");
+    writeFileSync(path, bytes);
+    const r = wscale(["analyze", path, "--format", "json"]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.inputs[0].packets).toBe(525);
+    expect(report.inputs[0].warnings[0]).toEqual({
+      offset: off,
+      message:
+        "record 100: captured length 2147418112 exceeds the snapshot length 96; looking for the next valid record",
+    });
+    expect(report.findings.map((f: { id: string }) => f.id)).toContain("scale-rewritten");
+    expect(r.stderr).toContain(`damaged.pcap: byte ${off}: record 100`);
+  });
+
+  it("unknown flags and commands are usage errors", () => {
+    expect(wscale(["analyze", CAP("healthy.client.pcap"), "--bogus"]).code).toBe(2);
+    expect(wscale(["frobnicate"]).code).toBe(2);
+    expect(wscale([]).code).toBe(2);
+  });
+
+  it("--help on every command, with examples", () => {
+    for (const cmd of [[], ["analyze"], ["sysctl"]]) {
+      const r = wscale([...cmd, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("Exit codes");
+    }
+    expect(wscale(["analyze", "--help"]).stdout).toContain("Examples:");
+  });
+});

@@ -275,6 +275,7 @@ function synInfo(seg: TcpSegment): SynInfo {
     mss: seg.mss >= 0 ? seg.mss : null,
     sackPermitted: seg.sackPermitted,
     timestamps: seg.hasTimestamp,
+    tsVal: seg.hasTimestamp ? seg.tsVal : null,
     optionKinds: Array.from(seg.optionKinds.subarray(0, seg.optionCount)),
     longestNopRun: seg.longestNopRun,
     optionsTruncated: truncated,

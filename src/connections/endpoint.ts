@@ -23,6 +23,7 @@ export interface SynInfo {
   mss: number | null;
   sackPermitted: boolean;
   timestamps: boolean;
+  tsVal: number | null;
   /** Option kinds in order, e.g. [2, 4, 8, 1, 3] for mss,sackOK,TS,nop,wscale. */
   optionKinds: number[];
   longestNopRun: number;

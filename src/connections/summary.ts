@@ -22,7 +22,15 @@ export function optionName(kind: number): string {
 /** What one endpoint's SYN carried, in report form. */
 export interface SynSummary {
   frame: number;
+  /** Capture time of the SYN, seconds since the epoch (null when the input has no times). */
+  time: number | null;
+  /** Initial sequence number, the IP ID and the TSval: what matches a SYN across two captures. */
+  isn: number;
+  ipId: number;
+  tsVal: number | null;
   window: number;
+  /** The window-scale shift as carried (null: option absent or its length was wrong). */
+  wscale: number | null;
   options: string[];
   mss: number | null;
   sackPermitted: boolean;
@@ -57,6 +65,22 @@ export interface EndpointSummary {
   syn: SynSummary | null;
 }
 
+/**
+ * Time series for charts (only with the analysis option `timeline`): bounded per connection,
+ * thinned by keeping each bucket's minimum and maximum so that spikes survive. Times are seconds
+ * since the connection's first packet.
+ */
+export interface Timeline {
+  /** Scaled receive window each side advertised (bytes; raw when the shift is unknown). */
+  clientWindow: [number, number][];
+  serverWindow: [number, number][];
+  /** Bytes in flight of each side as a sender. */
+  clientInFlight: [number, number][];
+  serverInFlight: [number, number][];
+  /** Moments to mark: handshake complete, zero-window episodes, first evidence of a finding. */
+  events: { t: number; kind: "handshake" | "zero-window" | "finding"; label: string; frame: number }[];
+}
+
 export interface ConnectionSummary {
   id: string;
   handshake: HandshakeState;
@@ -76,6 +100,7 @@ export interface ConnectionSummary {
   ceilingBps: number | null;
   /** Which direction the throughput figures describe. */
   bulkDirection: "client-to-server" | "server-to-client" | null;
+  timeline?: Timeline;
 }
 
 export function connectionId(conn: Connection): string {
@@ -150,7 +175,12 @@ function summarizeEndpoint(e: Endpoint): EndpointSummary {
         ? null
         : {
             frame: syn.frame.frame,
+            time: finite(syn.time),
+            isn: syn.isn,
+            ipId: syn.ipId,
+            tsVal: syn.tsVal,
             window: syn.window,
+            wscale: syn.wscale.state === "present" ? syn.wscale.shift : null,
             options: syn.optionKinds.map(optionName),
             mss: syn.mss,
             sackPermitted: syn.sackPermitted,

@@ -4,7 +4,7 @@ import { InputError } from "../capture/issue.js";
 import { newFrameReader, type OpenedInput, openInput, READ_SIZE } from "../capture/open.js";
 import type { CaptureFormat } from "../capture/reader.js";
 import type { Connection } from "../connections/connection.js";
-import { type ConnectionSummary, summarize } from "../connections/summary.js";
+import { type ConnectionSummary, summarize, type Timeline } from "../connections/summary.js";
 import { ConnectionTracker } from "../connections/tracker.js";
 import { TcpSegment } from "../decode/segment.js";
 import { FrameSegmentSource, type SegmentSource } from "../decode/segment-source.js";
@@ -36,6 +36,8 @@ export interface AnalysisReport {
 
 export interface AnalyzeOptions {
   idleTimeout: number;
+  /** Keep per-connection time series for charts (the HTML report). */
+  timeline?: boolean;
   /** Live mode hooks: a handshake completed, a connection was finalised, a finding was made. */
   onHandshake?(conn: Connection): void;
   onConnection?(summary: ConnectionSummary, findings: Finding[]): void;
@@ -72,10 +74,12 @@ export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<An
   const findings: Finding[] = [];
   const tracker = new ConnectionTracker({
     idleTimeout: opts.idleTimeout,
+    timeline: opts.timeline,
     onHandshake: opts.onHandshake,
     onFinal(conn) {
       const summary = summarize(conn);
       const found = evaluateFindings(conn, summary);
+      if (summary.timeline && conn.timeline) markFindings(summary.timeline, conn, found);
       connections.push(summary);
       findings.push(...found);
       opts.onConnection?.(summary, found);
@@ -122,6 +126,15 @@ export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<An
     connections,
     findings,
   };
+}
+
+/** Mark each finding on the chart at its last evidence frame: where the proof is complete. */
+function markFindings(timeline: Timeline, conn: Connection, found: Finding[]): void {
+  for (const f of found) {
+    const frame = Math.max(0, ...f.evidence.map((e) => e.frame));
+    const t = conn.timeline!.timeOfFrame(frame) - conn.firstTime;
+    if (t >= 0) timeline.events.push({ t: Math.round(t * 1e6) / 1e6, kind: "finding", label: f.id, frame });
+  }
 }
 
 const PROGRESS_EVERY = 1 << 16;

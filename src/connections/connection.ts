@@ -1,6 +1,7 @@
 import { ACK, FIN, OptionsState, RST, SYN, type TcpSegment } from "../decode/segment.js";
 import { Endpoint, type SynInfo } from "./endpoint.js";
 import { seqAfter, seqDiff } from "./seq.js";
+import type { TimelineRecorder } from "./timeline.js";
 import {
   ABSENT,
   effectiveShift,
@@ -37,6 +38,8 @@ export class Connection {
   handshakeAckFrame = 0;
   /** Set when both FINs or a RST were seen: the connection lingers briefly for stragglers. */
   closedAt = Number.NaN;
+  /** Time series for charts, only when the analysis asked for them. */
+  timeline: TimelineRecorder | null = null;
 
   // Links owned by the tracker: hash chain and the activity-ordered lists.
   hashNext: Connection | null = null;
@@ -124,6 +127,8 @@ export class Connection {
     if ((flags & ACK) !== 0) this.onAck(seg, from, t);
     if ((flags & (SYN | RST)) === 0) this.onWindow(seg.window, from, t, seg.frame);
 
+    if (this.timeline !== null) this.recordTimeline(seg, from, to);
+
     if (seg.hasTimestamp) {
       // Time the peer's echo of this TSval, and take a sample if this echoes the one we wait for.
       if (!(to.pendingTsTime >= 0) && seg.tsVal !== to.lastPeerTsVal) {
@@ -204,6 +209,7 @@ export class Connection {
       if (ack === (this.server.syn.isn + 1) >>> 0) {
         this.handshakeAckTime = t;
         this.handshakeAckFrame = seg.frame;
+        this.timeline?.events.push({ t, kind: "handshake", label: "handshake complete", frame: seg.frame });
       }
     }
   }
@@ -222,6 +228,8 @@ export class Connection {
       if (!(from.zeroWindowStart >= 0)) {
         from.zeroWindowStart = t;
         from.zeroWindowEpisodes++;
+        const who = from === this.client ? "client" : "server";
+        this.timeline?.events.push({ t, kind: "zero-window", label: `${who} advertises a zero window`, frame });
       }
     } else if (from.zeroWindowStart >= 0) {
       from.zeroWindowSeconds += t - from.zeroWindowStart;
@@ -244,6 +252,31 @@ export class Connection {
     this.scaling = scalingState(this.client.offered, this.server.offered);
     this.client.shift = effectiveShift(this.client.offered, this.scaling);
     this.server.shift = effectiveShift(this.server.offered, this.scaling);
+  }
+
+  private recordTimeline(seg: TcpSegment, from: Endpoint, to: Endpoint): void {
+    const tl = this.timeline!;
+    const fromClient = from === this.client;
+    const t = seg.time;
+    if ((seg.flags & (SYN | RST)) === 0) {
+      const win = from.shift === null ? seg.window : seg.window * 2 ** from.shift;
+      (fromClient ? tl.clientWindow : tl.serverWindow).push(t, win, seg.frame);
+    }
+    // What this segment sent and what it acknowledged change both sides' bytes in flight.
+    if (to.hasAck && from.hasSeq) {
+      (fromClient ? tl.clientInFlight : tl.serverInFlight).push(
+        t,
+        Math.max(0, seqDiff(from.nextSeq, to.maxAck)),
+        seg.frame,
+      );
+    }
+    if (from.hasAck && to.hasSeq) {
+      (fromClient ? tl.serverInFlight : tl.clientInFlight).push(
+        t,
+        Math.max(0, seqDiff(to.nextSeq, from.maxAck)),
+        seg.frame,
+      );
+    }
   }
 
   /** Close the zero-window episode still open at the end of the capture. */

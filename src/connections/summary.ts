@@ -136,6 +136,7 @@ export function summarize(conn: Connection): ConnectionSummary {
     throughputBps: throughput,
     ceilingBps: ceiling,
     bulkDirection: bulk === null ? null : bulk === c ? "client-to-server" : "server-to-client",
+    ...(conn.timeline !== null ? { timeline: conn.timeline.toTimeline(conn.firstTime) } : {}),
   };
 }
 

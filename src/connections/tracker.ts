@@ -1,5 +1,6 @@
 import { ACK, SYN, type TcpSegment } from "../decode/segment.js";
 import { Connection } from "./connection.js";
+import { TimelineRecorder } from "./timeline.js";
 
 export interface TrackerOptions {
   /** Seconds of capture time without a segment after which a connection is finalised. */
@@ -10,6 +11,8 @@ export interface TrackerOptions {
   onFinal(conn: Connection): void;
   /** Called when a connection's handshake completes (live mode prints it). */
   onHandshake?(conn: Connection): void;
+  /** Record time series for charts (bounded per connection). */
+  timeline?: boolean;
 }
 
 const INITIAL_BUCKETS = 1024;
@@ -146,6 +149,7 @@ export class ConnectionTracker {
   private create(seg: TcpSegment, h: number): Connection {
     const conn = new Connection();
     conn.seq = this.nextSeq++;
+    if (this.opts.timeline) conn.timeline = new TimelineRecorder();
     conn.firstTime = seg.time;
     conn.firstFrame = seg.frame;
     conn.input = seg.input;

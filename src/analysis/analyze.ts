@@ -43,6 +43,8 @@ export interface AnalyzeOptions {
   onConnection?(summary: ConnectionSummary, findings: Finding[]): void;
   /** Called now and then with the packets read so far (progress display). */
   onProgress?(packets: number, connections: number): void;
+  /** Called after each read with a way to list the connections still open (live mode evaluates them early). */
+  onRead?(live: () => Iterable<Connection>, packets: number): void;
   /** Resolves when reading should stop early (live mode after SIGINT grace). */
   stop?: Promise<void>;
   stdin?: NodeJS.ReadableStream;
@@ -98,7 +100,7 @@ export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<An
       nextRead: null,
     });
   }
-  const stopped = { value: false };
+  const stopped = { value: false, signal: opts.stop };
   opts.stop?.then(() => {
     stopped.value = true;
   });
@@ -139,23 +141,28 @@ function markFindings(timeline: Timeline, conn: Connection, found: Finding[]): v
 
 const PROGRESS_EVERY = 1 << 16;
 
+interface Stop {
+  value: boolean;
+  signal: Promise<void> | undefined;
+}
+
 /** The fast path: one input, segments straight from the chunk into the tracker. */
-async function runSingle(input: Input, tracker: ConnectionTracker, opts: AnalyzeOptions, stopped: { value: boolean }) {
+async function runSingle(input: Input, tracker: ConnectionTracker, opts: AnalyzeOptions, stopped: Stop) {
   const { source, seg } = input;
   let n = 0;
   let nextProgress = PROGRESS_EVERY;
   for (;;) {
-    const more = await nextChunk(input);
-    if (!more || stopped.value) break;
+    const more = await nextChunk(input, stopped);
     while (source.next(seg)) {
       tracker.segment(seg);
       n++;
     }
+    if (!more || stopped.value || source.error) break;
     if (opts.onProgress && source.packets >= nextProgress) {
       nextProgress = source.packets + PROGRESS_EVERY;
       opts.onProgress(source.packets, tracker.started);
     }
-    if (source.error) break;
+    opts.onRead?.(() => tracker.liveConnections(), source.packets);
   }
   endInput(input);
   while (source.next(seg)) {
@@ -166,12 +173,7 @@ async function runSingle(input: Input, tracker: ConnectionTracker, opts: Analyze
 }
 
 /** Several inputs: always process the earliest pending segment (inputs are each in time order). */
-async function runMerged(
-  inputs: Input[],
-  tracker: ConnectionTracker,
-  opts: AnalyzeOptions,
-  stopped: { value: boolean },
-) {
+async function runMerged(inputs: Input[], tracker: ConnectionTracker, opts: AnalyzeOptions, stopped: Stop) {
   inputs.forEach((input, i) => {
     input.seg.input = i;
   });
@@ -196,7 +198,7 @@ async function runMerged(
   }
 }
 
-async function advance(input: Input, stopped: { value: boolean }): Promise<void> {
+async function advance(input: Input, stopped: Stop): Promise<void> {
   const index = input.seg.input;
   for (;;) {
     if (input.source.next(input.seg)) {
@@ -205,7 +207,7 @@ async function advance(input: Input, stopped: { value: boolean }): Promise<void>
       return;
     }
     if (input.done) return;
-    if (input.source.error || stopped.value || !(await nextChunk(input))) endInput(input);
+    if (input.source.error || stopped.value || !(await nextChunk(input, stopped))) endInput(input);
   }
 }
 
@@ -214,24 +216,31 @@ async function advance(input: Input, stopped: { value: boolean }): Promise<void>
  * read error in the middle (a gzip stream cut short, an I/O error) keeps what was read and
  * becomes a warning.
  */
-async function nextChunk(input: Input): Promise<boolean> {
+async function nextChunk(input: Input, stopped: Stop): Promise<boolean> {
   const { opened, source } = input;
+  // A live pipe may stay silent: a stop request must not wait for its next bytes.
+  const read = (buf: Uint8Array, offset: number, length: number) => {
+    const r = opened.read(buf, offset, length);
+    if (!stopped.signal) return r;
+    r.catch(() => {}); // if the stop wins, nobody waits for this read any more
+    return Promise.race([r, stopped.signal.then(() => 0)]);
+  };
   try {
     let n: number;
     const w = source.window;
     if (w !== undefined) {
       // Double buffering: parse this read while the next one is under way.
-      n = await (input.nextRead ?? opened.read(w.readTarget(READ_SIZE), READ_PREFIX, READ_SIZE));
+      n = await (input.nextRead ?? read(w.readTarget(READ_SIZE), READ_PREFIX, READ_SIZE));
       input.nextRead = null;
       if (n > 0) {
         w.swapIn(n);
-        const next = opened.read(w.readTarget(READ_SIZE), READ_PREFIX, READ_SIZE);
+        const next = read(w.readTarget(READ_SIZE), READ_PREFIX, READ_SIZE);
         next.catch(() => {}); // awaited (and its error raised) on the next call
         input.nextRead = next;
       }
     } else {
       const chunk = new Uint8Array(TEXT_READ_SIZE);
-      n = await opened.read(chunk, 0, chunk.length);
+      n = await read(chunk, 0, chunk.length);
       source.feed(chunk.subarray(0, n));
     }
     if (n > 0) return true;

@@ -3,6 +3,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InputError } from "../capture/issue.js";
 import { analyzeCommand } from "./commands/analyze.js";
+import { liveCommand } from "./commands/live.js";
 import { sysctlCommand } from "./commands/sysctl.js";
 import { EXIT_USAGE, HELP_EPILOG } from "./exit-codes.js";
 import { protectStdinArg } from "./stdin-arg.js";
@@ -17,8 +18,9 @@ async function main(): Promise<void> {
   const cli = yargs(protectStdinArg(hideBin(process.argv)))
     .scriptName("wscale")
     .command(analyzeCommand)
+    .command(liveCommand)
     .command(sysctlCommand)
-    .demandCommand(1, "name a command: analyze or sysctl")
+    .demandCommand(1, "name a command: analyze, live or sysctl")
     .strict()
     .recommendCommands()
     .epilog(HELP_EPILOG)
@@ -28,8 +30,9 @@ async function main(): Promise<void> {
     .wrap(Math.min(100, process.stdout.columns ?? 80))
     .fail((msg, err) => {
       if (err instanceof InputError) fail(err.message);
-      if (err) throw err;
-      fail(`${msg}\nRun 'wscale --help' for usage.`);
+      // yargs' own validation errors (YError) are usage errors; anything else is a bug: keep its stack.
+      if (err instanceof Error && err.name !== "YError") throw err;
+      fail(`${msg ?? String(err)}\nRun 'wscale --help' for usage.`);
     });
   try {
     await cli.parseAsync();

@@ -80,6 +80,13 @@ export class ConnectionTracker {
     if (!closedBefore && conn.closedAt >= 0) this.moveToClosed(conn);
   }
 
+  /** The connections not finalised yet (live mode looks at them as they go). */
+  *liveConnections(): Generator<Connection> {
+    for (const head of [this.openHead, this.closedHead]) {
+      for (let c = head; c !== null; c = c.listNext) yield c;
+    }
+  }
+
   /** Finalise everything still open (end of input). */
   flush(): void {
     for (const head of [this.closedHead, this.openHead]) {

@@ -1,0 +1,219 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { analyze } from "../../analysis/analyze.js";
+import type { Connection } from "../../connections/connection.js";
+import { connectionId, summarize } from "../../connections/summary.js";
+import { evaluateFindings } from "../../findings/evaluate.js";
+import { type Finding, SEVERITY_RANK, type Severity } from "../../findings/finding.js";
+import { renderJson } from "../../report/json.js";
+import { renderFinding, renderTable } from "../../report/table.js";
+import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG } from "../exit-codes.js";
+import { restoreStdinArg } from "../stdin-arg.js";
+import { colorFor, emit } from "../terminal.js";
+
+export interface LiveArgs {
+  input?: string;
+  interface?: string;
+  filter?: string;
+  format: "table" | "json" | "ndjson";
+  failOn: Severity | "never";
+  idleTimeout: number;
+  color: boolean;
+}
+
+/** After the first Ctrl-C, how long to take what the pipe still delivers (tcpdump flushes). */
+const GRACE_MS = 2000;
+/** How often open connections are evaluated, so findings appear while the transfer runs. */
+const EVALUATE_EVERY_MS = 500;
+
+export const liveCommand: CommandModule<object, LiveArgs> = {
+  command: "live [input]",
+  describe: "Watch a capture as it is written: handshakes and findings as they happen, the report at the end",
+  builder: (y: Argv) =>
+    y
+      .positional("input", { type: "string", describe: "- for stdin (pcap, pcapng or tcpdump -n text)" })
+      .option("interface", {
+        alias: "i",
+        type: "string",
+        describe: "capture on this interface: runs tcpdump -U -w - -i IFACE",
+      })
+      .option("filter", { alias: "f", type: "string", describe: "a tcpdump filter, with -i (default: tcp)" })
+      .option("format", { alias: "F", choices: ["table", "json", "ndjson"] as const, default: "table" as const })
+      .option("fail-on", { choices: ["info", "warn", "error", "never"] as const, default: "error" as const })
+      .option("idle-timeout", {
+        type: "number",
+        default: 300,
+        describe: "seconds of capture time before an idle connection is finalised",
+      })
+      .option("color", { type: "boolean", default: true })
+      .check((a) => {
+        // A string (not a throw) reaches the usage-error path: exit 2.
+        return (a.input === undefined) === (a.interface === undefined) ? "give either - (stdin) or -i IFACE" : true;
+      })
+      .example("tcpdump -i eth0 -U -w - tcp | $0 live -", "binary capture on stdin")
+      .example("tcpdump -nli eth0 tcp | $0 live -", "tcpdump's text output on stdin")
+      .example("$0 live -i eth0 -f 'port 80'", "run tcpdump itself")
+      .example("tcpdump -i eth0 -U -w - tcp | $0 live - --format ndjson", "one JSON event per line for pipelines")
+      .epilog(
+        `${HELP_EPILOG}\nCtrl-C: take what the pipe still delivers (up to 2 s), then report; a second Ctrl-C quits at once.`,
+      ) as unknown as Argv<LiveArgs>,
+  handler: async (args: ArgumentsCamelCase<LiveArgs>) => {
+    const color = colorFor(process.stdout, !args.color);
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    const ndjson = args.format === "ndjson";
+    const status = process.stderr.isTTY ? new StatusLine() : null;
+
+    let tcpdump: Tcpdump | null = null;
+    let stdin: NodeJS.ReadableStream = process.stdin;
+    if (args.interface !== undefined) {
+      tcpdump = startTcpdump(args.interface, args.filter);
+      stdin = tcpdump.child.stdout!;
+    }
+
+    // First SIGINT/SIGTERM: keep reading for the grace period, then report. Second: quit now.
+    let stopRequested = false;
+    let resolveStop!: () => void;
+    const stop = new Promise<void>((r) => {
+      resolveStop = r;
+    });
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stopRequested) process.exit(sig === "SIGINT" ? 130 : 143);
+      stopRequested = true;
+      tcpdump?.child.kill("SIGINT");
+      setTimeout(resolveStop, GRACE_MS).unref();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+
+    const printed = new Map<string, Set<string>>();
+    let findings = 0;
+    const announce = (f: Finding) => {
+      const key = `${f.id} ${f.direction ?? ""} ${f.message.slice(0, 40)}`;
+      const seen = printed.get(f.connection) ?? new Set<string>();
+      if (seen.has(f.id) || seen.has(key)) return;
+      seen.add(f.id);
+      printed.set(f.connection, seen);
+      findings++;
+      status?.clear();
+      if (ndjson) out(JSON.stringify({ type: "finding", ...f }));
+      else if (args.format === "table") out(renderFinding(f, color).join("\n"));
+    };
+    // Evaluate open connections on a timer too: a crawling transfer may send nothing for a while.
+    let openConnections: () => Iterable<Connection> = () => [];
+    let packetsRead = 0;
+    const evaluateOpen = () => {
+      let open = 0;
+      for (const conn of openConnections()) {
+        open++;
+        for (const f of evaluateFindings(conn, summarize(conn))) if (f.severity !== "info") announce(f);
+      }
+      status?.show(`wscale: ${packetsRead} packets, ${open} open connections, ${findings} findings`);
+    };
+    const timer = setInterval(evaluateOpen, EVALUATE_EVERY_MS);
+    const report = await analyze([restoreStdinArg(args.input ?? "-")], {
+      idleTimeout: args.idleTimeout,
+      stdin,
+      stop,
+      onHandshake(conn: Connection) {
+        status?.clear();
+        const summary = summarize(conn);
+        if (ndjson) out(JSON.stringify({ type: "handshake", connection: summary }));
+        else if (args.format === "table") out(handshakeLine(conn));
+      },
+      onConnection(summary, found) {
+        for (const f of found) announce(f);
+        if (ndjson) out(JSON.stringify({ type: "connection", connection: summary }));
+      },
+      onRead(live, packets) {
+        openConnections = live;
+        packetsRead = packets;
+      },
+    }).catch(async (e) => {
+      // tcpdump that could not start leaves an empty pipe: say why it failed, not "empty input".
+      const failure = await tcpdump?.failure;
+      if (failure) throw new UsageError(`tcpdump failed: ${failure}`);
+      throw e;
+    });
+    clearInterval(timer);
+    status?.clear();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    tcpdump?.child.kill("SIGINT");
+
+    if (ndjson) {
+      out(JSON.stringify({ type: "report", ...report }));
+    } else if (args.format === "json") {
+      await emit(renderJson(report), undefined);
+    } else {
+      out("");
+      await emit(renderTable(report, { color }), undefined);
+    }
+    const threshold = args.failOn === "never" ? Number.POSITIVE_INFINITY : SEVERITY_RANK[args.failOn];
+    process.exitCode = report.findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? EXIT_FINDINGS : EXIT_OK;
+  },
+};
+
+function handshakeLine(conn: Connection): string {
+  const shift = (e: Connection["client"]) =>
+    e.offered.state === "present"
+      ? `wscale ${e.offered.shift}`
+      : e.offered.state === "absent"
+        ? "no wscale"
+        : "wscale ?";
+  const verdict =
+    conn.scaling === "on"
+      ? `scaling on: windows x${2 ** (conn.client.shift ?? 0)} from the client, x${2 ** (conn.server.shift ?? 0)} from the server`
+      : conn.scaling === "off"
+        ? "scaling OFF both ways (64 KiB windows)"
+        : "scaling unknown";
+  return `${connectionId(conn)} ${conn.client.describe()} -> ${conn.server.describe()}: client ${shift(conn.client)}, server ${shift(conn.server)}; ${verdict}`;
+}
+
+interface Tcpdump {
+  child: ChildProcess;
+  /** Resolves with tcpdump's complaint if it exits with an error, else null. */
+  failure: Promise<string | null>;
+}
+
+/** tcpdump writing pcap to our stdin, arguments passed without a shell. */
+function startTcpdump(iface: string, filter: string | undefined): Tcpdump {
+  const args = ["-U", "-w", "-", "-i", iface, ...(filter ? [filter] : ["tcp"])];
+  const child = spawn("tcpdump", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const failure = new Promise<string | null>((resolve) => {
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      resolve(e.code === "ENOENT" ? "tcpdump is not installed (e.g. apt-get install tcpdump)" : e.message);
+    });
+    child.on("exit", (code) => {
+      if (code === 0 || code === null) return resolve(null);
+      const lines = stderr.trim().split("\n");
+      resolve(
+        lines.find((l) => /permission|not permitted|no such device|doesn't exist|syntax error/i.test(l)) ??
+          lines.at(-1) ??
+          `exit ${code}`,
+      );
+    });
+  });
+  return { child, failure };
+}
+
+/** A user-facing error: one line, exit 2 (main maps the name). */
+class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** One status line on stderr, only on a terminal, redrawn in place. */
+class StatusLine {
+  private shown = false;
+  show(text: string): void {
+    process.stderr.write(`\r\x1b[K${text}`);
+    this.shown = true;
+  }
+  clear(): void {
+    if (this.shown) process.stderr.write("\r\x1b[K");
+    this.shown = false;
+  }
+}

@@ -189,10 +189,8 @@ export class Connection {
         from.beyondRawEdgeFirstFrame = seg.frame;
       }
     }
-    if (to.shift !== null) {
-      // raw < 2^16 and shift <= 14: the shifted value stays below 2^31.
-      if (inFlight + to.mssHint > raw << to.shift) from.windowFullSegments++;
-    }
+    // raw < 2^16 and shift <= 14: the shifted value stays below 2^31.
+    if (to.shift !== null) from.countFlight(to.maxAck, inFlight + to.mssHint > raw << to.shift);
   }
 
   private onAck(seg: TcpSegment, from: Endpoint, t: number): void {

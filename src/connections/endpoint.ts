@@ -104,8 +104,27 @@ export class Endpoint {
   beyondRawEdgeRetransmits = 0;
   /** The MSS this endpoint announced (what its peer's segments are sized by), or a typical one. */
   mssHint = 1460;
-  /** New data segments sent while in flight was within one MSS of the peer's scaled window. */
-  windowFullSegments = 0;
+  /**
+   * Flights of new data (segments between two advances of the peer's ACK) and how many of them
+   * filled the peer's scaled window to within one MSS: a window-limited sender fills every one.
+   */
+  flights = 0;
+  windowFullFlights = 0;
+  private flightAck = -1;
+  private flightFull = false;
+
+  /** Count a new data segment into its flight; `full` when it reached the peer's window edge. */
+  countFlight(peerAck: number, full: boolean): void {
+    if (peerAck !== this.flightAck) {
+      this.flightAck = peerAck;
+      this.flights++;
+      this.flightFull = false;
+    }
+    if (full && !this.flightFull) {
+      this.flightFull = true;
+      this.windowFullFlights++;
+    }
+  }
 
   /** RTT from the capture point to this endpoint and back, from data->ack and TSval->TSecr. */
   halfRttSamples = 0;

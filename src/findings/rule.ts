@@ -36,10 +36,13 @@ export function goodput(e: Endpoint): string {
   return span > 0 ? formatBits((e.goodBytes * 8) / span) : "?";
 }
 
-/** Share of new data segments sent with the peer's window (nearly) full. */
+/**
+ * Share of the sender's flights (new data between two advances of the peer's ACK) that filled the
+ * peer's window to within one MSS: a window-limited sender fills every one, however long it
+ * then waits.
+ */
 export function windowFullShare(e: Endpoint): number {
-  const fresh = e.dataSegments - e.retransmissions;
-  return fresh > 0 ? e.windowFullSegments / fresh : 0;
+  return e.flights > 0 ? e.windowFullFlights / e.flights : 0;
 }
 
 export function directionFrom(conn: Connection, sender: Endpoint): "client-to-server" | "server-to-client" {

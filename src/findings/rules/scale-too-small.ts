@@ -18,7 +18,7 @@ export function scaleTooSmall({ conn, summary }: RuleContext): Finding[] {
       s === null ||
       receiver.rawMax < MAX_UNSCALED_WINDOW * 0.9 ||
       windowFullShare(sender) < 0.5 ||
-      sender.dataSegments < 20
+      sender.flights < 10
     )
       continue;
     const ceiling = MAX_UNSCALED_WINDOW * 2 ** s;

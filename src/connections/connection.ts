@@ -182,6 +182,7 @@ export class Connection {
         const q = inFlight / raw;
         if ((q & (q - 1)) === 0 && q <= 16384) {
           if (from.edgeHitFirstFrame === 0) from.edgeHitFirstFrame = seg.frame;
+          from.edgeHits ??= new Uint32Array(15);
           from.edgeHits[31 - Math.clz32(q)]!++;
         }
       }
@@ -307,13 +308,19 @@ function synInfo(seg: TcpSegment): SynInfo {
     sackPermitted: seg.sackPermitted,
     timestamps: seg.hasTimestamp,
     tsVal: seg.hasTimestamp ? seg.tsVal : null,
-    optionKinds: Array.from(seg.optionKinds.subarray(0, seg.optionCount)),
+    optionKinds: kindsOf(seg),
     longestNopRun: seg.longestNopRun,
     optionsTruncated: truncated,
     ttl: seg.ttl,
     ipId: seg.ipId,
     synAck: (seg.flags & ACK) !== 0,
   };
+}
+
+function kindsOf(seg: TcpSegment): number[] {
+  const kinds: number[] = [];
+  for (let i = 0; i < seg.optionCount; i++) kinds.push(seg.optionKinds[i]!);
+  return kinds;
 }
 
 function sameOptions(a: SynInfo, b: SynInfo): boolean {

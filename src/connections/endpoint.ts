@@ -93,7 +93,7 @@ export class Endpoint {
    * segments ended exactly at peer.ack + (peer.rawWindow << k). A sender that obeys shift k stops
    * at that edge every round trip it is window-limited.
    */
-  readonly edgeHits = new Uint32Array(15);
+  edgeHits: Uint32Array | null = null; // allocated at the first hit: most connections never have one
   edgeHitFirstFrame = 0;
   /** Largest bytes-in-flight divided by the peer's raw window at that moment. */
   maxInFlightOverRaw = 0;

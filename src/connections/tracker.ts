@@ -37,6 +37,8 @@ export class ConnectionTracker {
   private closedHead: Connection | null = null;
   private closedTail: Connection | null = null;
   private nextSweep = Number.NaN;
+  /** The connection of the previous segment. */
+  private last: Connection | null = null;
   private readonly linger: number;
 
   constructor(private readonly opts: TrackerOptions) {
@@ -56,8 +58,10 @@ export class ConnectionTracker {
     if (t >= this.nextSweep) this.sweep(t);
     else if (!(this.nextSweep >= 0) && t >= 0) this.nextSweep = t + SWEEP_EVERY;
 
-    const h = hashSegment(seg);
-    let conn = this.find(seg, h);
+    // Bulk captures are runs of segments of one connection: try the last one before hashing.
+    let conn = this.last !== null && this.matches(this.last, seg) ? this.last : null;
+    const h = conn === null ? hashSegment(seg) : 0;
+    if (conn === null) conn = this.find(seg, h);
     let fromClient: boolean;
     if (conn !== null) {
       fromClient = conn.isFromClient(seg);
@@ -67,11 +71,12 @@ export class ConnectionTracker {
       }
     }
     if (conn === null) {
-      conn = this.create(seg, h);
+      conn = this.create(seg, h === 0 ? hashSegment(seg) : h);
       fromClient = conn.isFromClient(seg);
     } else {
       this.touch(conn);
     }
+    this.last = conn;
     const hadHandshake = conn.handshakeAckTime >= 0;
     const closedBefore = conn.closedAt >= 0;
     if (fromClient!) conn.onSegment(seg, conn.client, conn.server);
@@ -115,42 +120,45 @@ export class ConnectionTracker {
 
   private find(seg: TcpSegment, h: number): Connection | null {
     let c = this.buckets[h & this.mask] ?? null;
+    while (c !== null) {
+      if (this.matches(c, seg)) return c;
+      c = c.hashNext;
+    }
+    return null;
+  }
+
+  /** The segment belongs to this connection, in either direction. */
+  private matches(c: Connection, seg: TcpSegment): boolean {
     const s = seg.src;
     const d = seg.dst;
     const sp = seg.srcPort;
     const dp = seg.dstPort;
-    while (c !== null) {
-      const a = c.client.addr;
-      const b = c.server.addr;
-      const cp = c.client.port;
-      const spv = c.server.port;
-      if (
-        (cp === sp &&
-          spv === dp &&
-          a[0] === s[0] &&
-          b[0] === d[0] &&
-          a[1] === s[1] &&
-          a[2] === s[2] &&
-          a[3] === s[3] &&
-          b[1] === d[1] &&
-          b[2] === d[2] &&
-          b[3] === d[3]) ||
-        (cp === dp &&
-          spv === sp &&
-          a[0] === d[0] &&
-          b[0] === s[0] &&
-          a[1] === d[1] &&
-          a[2] === d[2] &&
-          a[3] === d[3] &&
-          b[1] === s[1] &&
-          b[2] === s[2] &&
-          b[3] === s[3])
-      ) {
-        return c;
-      }
-      c = c.hashNext;
-    }
-    return null;
+    const a = c.client.addr;
+    const b = c.server.addr;
+    const cp = c.client.port;
+    const spv = c.server.port;
+    return (
+      (cp === sp &&
+        spv === dp &&
+        a[0] === s[0] &&
+        b[0] === d[0] &&
+        a[1] === s[1] &&
+        a[2] === s[2] &&
+        a[3] === s[3] &&
+        b[1] === d[1] &&
+        b[2] === d[2] &&
+        b[3] === d[3]) ||
+      (cp === dp &&
+        spv === sp &&
+        a[0] === d[0] &&
+        b[0] === s[0] &&
+        a[1] === d[1] &&
+        a[2] === d[2] &&
+        a[3] === d[3] &&
+        b[1] === s[1] &&
+        b[2] === s[2] &&
+        b[3] === s[3])
+    );
   }
 
   private create(seg: TcpSegment, h: number): Connection {
@@ -180,6 +188,7 @@ export class ConnectionTracker {
   }
 
   private finalise(conn: Connection): void {
+    if (this.last === conn) this.last = null;
     this.unlink(conn);
     const i = hashEndpoints(conn) & this.mask;
     let c = this.buckets[i] ?? null;

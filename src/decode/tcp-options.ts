@@ -13,6 +13,32 @@ const TIMESTAMP = 8;
  * block cut short leaves what follows unknown (OptionsState.Truncated), never absent.
  */
 export function decodeTcpOptions(b: Uint8Array, start: number, end: number, present: number, seg: TcpSegment): void {
+  // Fast path for most segments of a Linux, BSD or macOS connection: nop, nop, timestamps.
+  if (
+    end - start === 12 &&
+    present >= end &&
+    b[start] === NOP &&
+    b[start + 1] === NOP &&
+    b[start + 2] === TIMESTAMP &&
+    b[start + 3] === 10
+  ) {
+    seg.optionsState = OptionsState.Complete;
+    seg.mss = -1;
+    seg.wscale = -1;
+    seg.wscaleLength = 0;
+    seg.wscaleCount = 0;
+    seg.sackPermitted = false;
+    seg.hasTimestamp = true;
+    seg.tsVal = b[start + 4]! * 0x1000000 + ((b[start + 5]! << 16) | (b[start + 6]! << 8) | b[start + 7]!);
+    seg.tsEcr = b[start + 8]! * 0x1000000 + ((b[start + 9]! << 16) | (b[start + 10]! << 8) | b[start + 11]!);
+    seg.sackCount = 0;
+    seg.optionKinds[0] = NOP;
+    seg.optionKinds[1] = NOP;
+    seg.optionKinds[2] = TIMESTAMP;
+    seg.optionCount = 3;
+    seg.longestNopRun = 2;
+    return;
+  }
   seg.optionsState = OptionsState.Complete;
   seg.mss = -1;
   seg.wscale = -1;

@@ -40,5 +40,10 @@ const RULES: Rule[] = [
 /** Every rule over one finalised connection. */
 export function evaluateFindings(conn: Connection, summary: ConnectionSummary): Finding[] {
   const ctx = { conn, summary };
-  return RULES.flatMap((rule) => rule(ctx));
+  const out: Finding[] = [];
+  for (const rule of RULES) {
+    const found = rule(ctx);
+    if (found.length > 0) out.push(...found);
+  }
+  return out;
 }

@@ -25,10 +25,11 @@ export function scaleRewritten({ conn, summary }: RuleContext): Finding[] {
     if (conn.scaling !== "on" || s === null || syn === null) continue;
     let used = -1;
     let rounds = 0;
-    for (let k = 0; k < s; k++) {
-      if (sender.edgeHits[k]! > rounds) {
+    const hits = sender.edgeHits;
+    for (let k = 0; hits !== null && k < s; k++) {
+      if (hits[k]! > rounds) {
         used = k;
-        rounds = sender.edgeHits[k]!;
+        rounds = hits[k]!;
       }
     }
     if (used >= 0 && rounds >= MIN_ROUNDS && sender.maxInFlightOverRaw <= 2 ** used * 1.0001) {

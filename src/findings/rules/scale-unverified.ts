@@ -1,8 +1,8 @@
 import type { Finding } from "../finding.js";
 import { label, type RuleContext, roleOf } from "../rule.js";
 
-/** Raw windows this small are the ones people misread as bytes ("win 92"). */
-const SMALL_RAW = 1024;
+/** Raw windows this small are the ones people misread as bytes ("win 92", "win 63"). */
+const SMALL_RAW = 256;
 /** Data segments towards the endpoint needed before its peer's behaviour tells anything. */
 const ENOUGH = 3;
 

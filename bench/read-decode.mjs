@@ -2,6 +2,7 @@
 import { createSource } from "../dist/analysis/analyze.js";
 // Reading + decoding alone (no connection tracking): packets/s and peak RSS of this process.
 // Usage: node bench/read-decode.mjs FILE.pcap
+import { READ_PREFIX } from "../dist/capture/byte-window.js";
 import { openInput, READ_SIZE } from "../dist/capture/open.js";
 import { TcpSegment } from "../dist/decode/segment.js";
 
@@ -13,11 +14,13 @@ const seg = new TcpSegment();
 let segments = 0;
 let checksum = 0;
 const w = source.window;
+// The same double-buffered reading as the analysis: parse one read while the next is under way.
+let next = opened.read(w.readTarget(READ_SIZE), READ_PREFIX, READ_SIZE);
 for (;;) {
-  w.reserve(READ_SIZE);
-  const n = await opened.read(w.buf, w.end, w.buf.length - w.end);
+  const n = await next;
   if (n === 0) break;
-  w.commit(n);
+  w.swapIn(n);
+  next = opened.read(w.readTarget(READ_SIZE), READ_PREFIX, READ_SIZE);
   while (source.next(seg)) {
     segments++;
     checksum = (checksum + seg.window) | 0;

@@ -1,3 +1,4 @@
+import { read as fsRead } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { constants, crc32, createGunzip } from "node:zlib";
 import { u32le } from "./bytes.js";
@@ -27,19 +28,27 @@ const HEAD = 16;
 /**
  * Open a file or stdin and tell its format from its first bytes, never from its name; gzip is
  * unwrapped transparently. Regular files are read straight into the reader's buffer (no
- * intermediate chunks); pipes and decompressed data arrive as stream chunks and are copied once.
+ * intermediate chunks), and so is stdin (file descriptor 0); a stream given instead of stdin
+ * (tcpdump started by live mode, tests) and decompressed data arrive as chunks and are copied once.
  * Throws InputError for what cannot be a capture at all.
  */
-export async function openInput(path: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<OpenedInput> {
+export async function openInput(path: string, stdin?: NodeJS.ReadableStream): Promise<OpenedInput> {
   if (path === "-") {
-    const stream = streamReader(path, stdin);
-    // Done with stdin: release it, or an idle pipe keeps the process alive.
-    const close = async () => {
-      (stdin as NodeJS.ReadableStream & { destroy?(): void }).destroy?.();
-    };
-    const head = await readHead(stream.read);
-    if (isGzip(head)) return gunzipped(path, prepend(head, stream.read), close);
-    return { path, format: detectOrThrow(path, head), gzip: false, read: prepend(head, stream.read), close };
+    let read: ReadInto;
+    let close = async () => {};
+    if (stdin === undefined) {
+      // Not process.stdin: creating that stream would switch a pipe to non-blocking mode.
+      read = fdReader(path, 0);
+    } else {
+      read = streamReader(path, stdin).read;
+      // Done with the stream: release it, or an idle pipe keeps the process alive.
+      close = async () => {
+        (stdin as NodeJS.ReadableStream & { destroy?(): void }).destroy?.();
+      };
+    }
+    const head = await readHead(read);
+    if (isGzip(head)) return gunzipped(path, prepend(head, read), close);
+    return { path, format: detectOrThrow(path, head), gzip: false, read: prepend(head, read), close };
   }
   let fh: FileHandle | null = null;
   try {
@@ -114,6 +123,26 @@ async function gunzipped(path: string, compressed: ReadInto, close: () => Promis
     gunzip.destroy();
     throw e;
   }
+}
+
+/** Reads an inherited descriptor (a pipe or a redirected file) at its current position. */
+function fdReader(path: string, fd: number): ReadInto {
+  let offset = 0;
+  return async (buf, at, length) => {
+    for (;;) {
+      try {
+        const n = await new Promise<number>((resolve, reject) => {
+          fsRead(fd, buf, at, length, null, (err, bytes) => (err ? reject(err) : resolve(bytes)));
+        });
+        offset += n;
+        return n;
+      } catch (e) {
+        // A descriptor someone else set non-blocking: wait for data instead of failing.
+        if ((e as NodeJS.ErrnoException).code === "EAGAIN") await new Promise((r) => setTimeout(r, 5));
+        else throw new InputError(path, offset, describeError(e));
+      }
+    }
+  };
 }
 
 function fileReader(path: string, fh: FileHandle): ReadInto {
@@ -202,7 +231,7 @@ function streamReader(path: string, stream: NodeJS.ReadableStream, errorPrefix =
   stream.on("data", (chunk: Uint8Array) => {
     check?.data(chunk);
     queue.push(chunk);
-    if (queue.length > 8) stream.pause(); // bounded: the reader resumes it
+    if (queue.length > 64) stream.pause(); // bounded (a few MiB): the reader resumes it
     notify();
   });
   stream.on("end", () => {
@@ -223,11 +252,17 @@ function streamReader(path: string, stream: NodeJS.ReadableStream, errorPrefix =
         wake = r;
       });
     }
-    const chunk = queue[0]!;
-    const n = Math.min(length, chunk.length);
-    buf.set(chunk.subarray(0, n), at);
-    if (n < chunk.length) queue[0] = chunk.subarray(n);
-    else queue.shift();
+    // Everything already queued that fits: pipes deliver 64 KiB at a time, reads want megabytes.
+    let n = 0;
+    while (queue.length > 0 && n < length) {
+      const chunk = queue[0]!;
+      const take = Math.min(length - n, chunk.length);
+      buf.set(chunk.subarray(0, take), at + n);
+      if (take < chunk.length) queue[0] = chunk.subarray(take);
+      else queue.shift();
+      n += take;
+    }
+    if (queue.length <= 8) stream.resume();
     offset += n;
     return n;
   };

@@ -64,7 +64,7 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     const status = process.stderr.isTTY ? new StatusLine() : null;
 
     let tcpdump: Tcpdump | null = null;
-    let stdin: NodeJS.ReadableStream = process.stdin;
+    let stdin: NodeJS.ReadableStream | undefined; // undefined: our own stdin, read by descriptor
     if (args.interface !== undefined) {
       tcpdump = startTcpdump(args.interface, args.filter);
       stdin = tcpdump.child.stdout!;
@@ -149,7 +149,11 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       await emit(renderTable(report, { color }), undefined);
     }
     const threshold = args.failOn === "never" ? Number.POSITIVE_INFINITY : SEVERITY_RANK[args.failOn];
-    process.exitCode = report.findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? EXIT_FINDINGS : EXIT_OK;
+    // Stopped by a signal while the pipe stays open, a read of stdin may still be pending: it
+    // would keep the process alive, so leave explicitly once the report is out (after the same
+    // short pause as main.ts, which avoids Node 20's exit deadlock).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    process.exit(report.findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? EXIT_FINDINGS : EXIT_OK);
   },
 };
 

@@ -1,8 +1,7 @@
-import { ByteWindow } from "./byte-window.js";
+import { BaseFrameReader } from "./base-reader.js";
 import { hex32, u32be, u32le } from "./bytes.js";
 import type { Frame } from "./frame.js";
-import type { CaptureIssue } from "./issue.js";
-import { type FrameReader, MAX_CAPLEN } from "./reader.js";
+import { MAX_CAPLEN } from "./reader.js";
 
 const FILE_HEADER = 24;
 
@@ -23,18 +22,8 @@ export function isPcapMagic(b: Uint8Array): boolean {
  * impossible is reported and skipped by scanning for the next two consecutive plausible record
  * headers, so a file damaged in the middle still yields the frames after the damage.
  */
-export class PcapReader implements FrameReader {
-  readonly format = "pcap" as const;
-  readonly warnings: CaptureIssue[] = [];
-  error: CaptureIssue | null = null;
-  readonly linkTypes: number[] = [];
-  frames = 0;
-
-  private readonly win = new ByteWindow();
-
-  get window(): ByteWindow {
-    return this.win;
-  }
+export class PcapReader extends BaseFrameReader {
+  override readonly format = "pcap" as const;
   private headerRead = false;
   private le = true;
   private nsPerUnit = 1000;
@@ -46,11 +35,7 @@ export class PcapReader implements FrameReader {
   private resyncFrom = -1;
   private lastSec = 0;
 
-  feed(chunk: Uint8Array): void {
-    this.win.feed(chunk);
-  }
-
-  finish(): void {
+  override finish(): void {
     this.win.ended = true;
     if (this.error) return;
     if (!this.headerRead) {
@@ -64,7 +49,7 @@ export class PcapReader implements FrameReader {
     }
   }
 
-  next(frame: Frame): boolean {
+  override next(frame: Frame): boolean {
     if (this.error) return false;
     if (!this.headerRead && !this.readHeader()) return false;
     const w = this.win;

@@ -1,8 +1,7 @@
-import { ByteWindow } from "./byte-window.js";
+import { BaseFrameReader } from "./base-reader.js";
 import { hex32, u16be, u16le, u32be, u32le } from "./bytes.js";
 import type { Frame } from "./frame.js";
-import type { CaptureIssue } from "./issue.js";
-import { type FrameReader, MAX_CAPLEN } from "./reader.js";
+import { MAX_CAPLEN } from "./reader.js";
 
 const SHB = 0x0a0d0d0a;
 const IDB = 1;
@@ -32,18 +31,8 @@ interface Interface {
  * (or whose trailing length disagrees) is reported and reading resumes at the next offset where a
  * well-formed block starts.
  */
-export class PcapngReader implements FrameReader {
-  readonly format = "pcapng" as const;
-  readonly warnings: CaptureIssue[] = [];
-  error: CaptureIssue | null = null;
-  readonly linkTypes: number[] = [];
-  frames = 0;
-
-  private readonly win = new ByteWindow();
-
-  get window(): ByteWindow {
-    return this.win;
-  }
+export class PcapngReader extends BaseFrameReader {
+  override readonly format = "pcapng" as const;
   private le = true;
   private sectionSeen = false;
   private interfaces: Interface[] = [];
@@ -51,18 +40,14 @@ export class PcapngReader implements FrameReader {
   /** A block that ran past the end of the input, until we know whether anything follows it. */
   private cutAt: { offset: number; length: number; present: number } | null = null;
 
-  feed(chunk: Uint8Array): void {
-    this.win.feed(chunk);
-  }
-
-  finish(): void {
+  override finish(): void {
     this.win.ended = true;
     if (!this.sectionSeen && !this.error && this.win.available < 28) {
       this.error = { offset: this.win.offset, message: "pcapng section header truncated" };
     }
   }
 
-  next(frame: Frame): boolean {
+  override next(frame: Frame): boolean {
     const w = this.win;
     for (;;) {
       if (this.error) return false;

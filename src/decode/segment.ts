@@ -74,4 +74,20 @@ export class TcpSegment {
   hasFlag(f: number): boolean {
     return (this.flags & f) !== 0;
   }
+
+  /** Reset the option fields (before decoding a segment's options, or when it has none). */
+  clearOptions(): void {
+    this.optionsState = OptionsState.Complete;
+    this.mss = -1;
+    this.wscale = -1;
+    this.wscaleLength = 0;
+    this.wscaleCount = 0;
+    this.sackPermitted = false;
+    this.hasTimestamp = false;
+    this.tsVal = 0;
+    this.tsEcr = 0;
+    this.sackCount = 0;
+    this.optionCount = 0;
+    this.longestNopRun = 0;
+  }
 }

@@ -22,16 +22,10 @@ export function decodeTcpOptions(b: Uint8Array, start: number, end: number, pres
     b[start + 2] === TIMESTAMP &&
     b[start + 3] === 10
   ) {
-    seg.optionsState = OptionsState.Complete;
-    seg.mss = -1;
-    seg.wscale = -1;
-    seg.wscaleLength = 0;
-    seg.wscaleCount = 0;
-    seg.sackPermitted = false;
+    seg.clearOptions();
     seg.hasTimestamp = true;
     seg.tsVal = b[start + 4]! * 0x1000000 + ((b[start + 5]! << 16) | (b[start + 6]! << 8) | b[start + 7]!);
     seg.tsEcr = b[start + 8]! * 0x1000000 + ((b[start + 9]! << 16) | (b[start + 10]! << 8) | b[start + 11]!);
-    seg.sackCount = 0;
     seg.optionKinds[0] = NOP;
     seg.optionKinds[1] = NOP;
     seg.optionKinds[2] = TIMESTAMP;
@@ -39,16 +33,7 @@ export function decodeTcpOptions(b: Uint8Array, start: number, end: number, pres
     seg.longestNopRun = 2;
     return;
   }
-  seg.optionsState = OptionsState.Complete;
-  seg.mss = -1;
-  seg.wscale = -1;
-  seg.wscaleLength = 0;
-  seg.wscaleCount = 0;
-  seg.sackPermitted = false;
-  seg.hasTimestamp = false;
-  seg.sackCount = 0;
-  seg.optionCount = 0;
-  seg.longestNopRun = 0;
+  seg.clearOptions();
   const limit = present < end ? present : end;
   let nopRun = 0;
   let o = start;

@@ -388,22 +388,6 @@ function skipSpaces(s: string, i: number, b: number): number {
   return i;
 }
 
-/** Reset the option fields of `seg` (before parsing a line's options, or when it has none). */
-export function clearOptions(seg: TcpSegment): void {
-  seg.optionsState = OptionsState.Complete;
-  seg.mss = -1;
-  seg.wscale = -1;
-  seg.wscaleLength = 0;
-  seg.wscaleCount = 0;
-  seg.sackPermitted = false;
-  seg.hasTimestamp = false;
-  seg.tsVal = 0;
-  seg.tsEcr = 0;
-  seg.sackCount = 0;
-  seg.optionCount = 0;
-  seg.longestNopRun = 0;
-}
-
 /** `[len N]` printed at `at` (after an option whose length differs from the usual): N, else -1. */
 function lengthOverride(s: string, at: number): number {
   const v = readUint(s, at + 5);

@@ -3,7 +3,6 @@ import type { CaptureIssue } from "../capture/issue.js";
 import { ACK, CWR, ECE, FIN, OptionsState, PSH, RST, SYN, type TcpSegment, URG } from "./segment.js";
 import type { SegmentSource } from "./segment-source.js";
 import {
-  clearOptions,
   endpoint,
   indexIn,
   isDigit,
@@ -627,7 +626,7 @@ export class TcpdumpTextSource implements SegmentSource {
     seg.flags = flags;
     seg.window = win;
     seg.payloadLength = length >= 0 ? length : seqEnd >= 0 ? (seqEnd - this.seqPrinted) >>> 0 : 0;
-    clearOptions(seg);
+    seg.clearOptions();
     const optionBytes = optA >= 0 ? parseOptions(s, optA, optB, seg) : 0;
     if (optA >= 0 && optB >= n && seg.optionsState === OptionsState.Complete && length < 0) {
       seg.optionsState = OptionsState.Truncated; // the line ends inside the option list
@@ -764,7 +763,7 @@ export class TcpdumpTextSource implements SegmentSource {
     seg.flags = flags;
     seg.window = win;
     seg.payloadLength = payload >= 0 ? payload : 0;
-    clearOptions(seg);
+    seg.clearOptions();
     const optionBytes = optA >= 0 ? parseOptions(s, optA, optB, seg) : 0;
     if (optA >= 0 && optB >= n && seg.optionsState === OptionsState.Complete) seg.optionsState = OptionsState.Truncated;
     this.finishSegment(seg, optionBytes);

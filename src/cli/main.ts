@@ -3,6 +3,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InputError } from "../capture/issue.js";
 import { analyzeCommand } from "./commands/analyze.js";
+import { compareCommand } from "./commands/compare.js";
 import { liveCommand } from "./commands/live.js";
 import { sysctlCommand } from "./commands/sysctl.js";
 import { EXIT_USAGE, HELP_EPILOG } from "./exit-codes.js";
@@ -19,8 +20,9 @@ async function main(): Promise<void> {
     .scriptName("wscale")
     .command(analyzeCommand)
     .command(liveCommand)
+    .command(compareCommand)
     .command(sysctlCommand)
-    .demandCommand(1, "name a command: analyze, live or sysctl")
+    .demandCommand(1, "name a command: analyze, live, compare or sysctl")
     .strict()
     .recommendCommands()
     .epilog(HELP_EPILOG)

@@ -13,7 +13,7 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$LAB_DIR/netlab.sh"
 
 SCENARIOS="healthy strip-syn strip-synack rewrite-syn-0 zero-above-2 server-noscale zero-window ipv6-strip-syn
-healthy-any healthy-ns healthy-pcapng vlan"
+healthy-any healthy-ns healthy-pcapng vlan nat mss-clamp"
 
 usage() {
   cat <<EOF
@@ -51,7 +51,7 @@ shift 2
 tr ' ' '\n' <<<"$SCENARIOS" | grep -qx -- "$SCENARIO" || die_usage "unknown scenario '$SCENARIO'"
 
 BYTES="" TIMEOUT="" SNAPLEN="" ALSO_SNAPLEN="" PORT=80 MODE=download ROUTE_WINDOW="" QINQ=0
-PAUSE_AFTER=0 PAUSE_MS=0 CSUM_OFFLOAD=0
+PAUSE_AFTER=0 PAUSE_MS=0 CSUM_OFFLOAD=0 NAT_PORTS=20000-20999
 while (($#)); do
   case $1 in
   --bytes) BYTES=$2 && shift ;;
@@ -200,6 +200,24 @@ vlan)
   fi
   expect "server.pcap is untagged" '.files["server.pcap"].vlanTags == null'
   expect "window scaling negotiated and unchanged on the path" "$CHECK_HANDSHAKE_INTACT"
+  ;;
+nat)
+  # Source NAT to the router's server-side address, with ports outside Linux's ephemeral range
+  # (32768-60999), so both the client's address and its port differ between the two captures.
+  DESCRIPTION="router masquerades the client (nft 'masquerade to :$NAT_PORTS'): address and port differ between the captures"
+  NFT_RULES=$(printf 'table inet wscale_lab {\n  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n    oifname "rs" ip saddr 198.18.1.0/24 meta l4proto tcp masquerade to :%s\n  }\n}\n' "$NAT_PORTS")
+  : "${BYTES:=262144}"
+  expect "window scaling negotiated and unchanged on the path" "$CHECK_HANDSHAKE_INTACT"
+  expect "the server sees the router's address, the client its own" "c.client.ip == \"$NL_C4\" and s.client.ip == \"$NL_RS4\""
+  expect "the server sees a translated port" "s.client.port != c.client.port and s.client.port >= ${NAT_PORTS%-*} and s.client.port <= ${NAT_PORTS#*-}"
+  ;;
+mss-clamp)
+  DESCRIPTION="router clamps the MSS of SYNs and SYN-ACKs to 1200 (nft 'tcp option maxseg size set 1200')"
+  NFT_RULES=$(nft_table '    tcp flags syn / syn,rst tcp option maxseg size set 1200')
+  : "${BYTES:=262144}"
+  expect "window scaling negotiated and unchanged on the path" "$CHECK_HANDSHAKE_INTACT"
+  expect "the option layout is unchanged" 's.syn.optionKinds == c.syn.optionKinds and s.synAck.optionKinds == c.synAck.optionKinds'
+  expect "the server's segments obey the clamped MSS (1200 - 12 bytes of timestamps)" 'c.server.largestSegment == 1188 and s.server.largestSegment == 1188'
   ;;
 esac
 : "${TIMEOUT:=10}" "${SNAPLEN:=96}"

@@ -9,9 +9,9 @@ const CAPACITY = 2048;
  * stays bounded whatever the connection's length and spikes and dips survive the thinning.
  */
 export class Series {
-  private t = new Float64Array(64);
-  private v = new Float64Array(64);
-  private f = new Uint32Array(64);
+  private t = new Float64Array(8); // grows on demand: most connections are short
+  private v = new Float64Array(8);
+  private f = new Uint32Array(8);
   private n = 0;
 
   push(time: number, value: number, frame: number): void {

@@ -1,0 +1,375 @@
+/**
+ * The HTML report: one self-contained file that needs nothing at view time (inline CSS, inline
+ * SVG, no script, no font or image to fetch; a Content-Security-Policy forbids any). Summary and
+ * inputs, findings with evidence and advice, the connections table, and per connection (the worst
+ * ones when there are many) its facts and a chart of windows and bytes in flight over time. Every
+ * string from the capture or the command line is escaped.
+ */
+import type { AnalysisReport } from "../analysis/analyze.js";
+import type { ConnectionSummary, EndpointSummary, Timeline } from "../connections/summary.js";
+import type { Finding, Severity } from "../findings/finding.js";
+import { escapeXml as esc, renderChartSvg } from "./chart-svg.js";
+import {
+  findingsByConnection,
+  groupFindings,
+  hostPort,
+  linkNames,
+  offeredText,
+  plural,
+  severityCounts,
+  shiftText,
+  shownCount,
+  verdictCounts,
+  type Worst,
+  worstByConnection,
+  worstFirst,
+} from "./model.js";
+import { bytes, ms, rate } from "./units.js";
+
+export interface HtmlOptions {
+  /** Connections shown in detail with a chart: all, or by default the worst 50 when there are more. */
+  top?: number;
+}
+
+const CSS = `
+:root { color-scheme: light; --fg: #202124; --muted: #5f6368; --line: #dadce0; --bg-soft: #f6f8fa;
+  --error: #b3261e; --warn: #9a6700; --info: #1a5fb4; --ok: #1e7b34; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--fg); background: #fff; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 20px; margin: 36px 0 12px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
+h3 { font-size: 17px; margin: 0 0 8px; }
+code, pre, .mono { font-family: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; }
+pre { background: var(--bg-soft); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; overflow-x: auto; margin: 6px 0 12px; white-space: pre; }
+p { margin: 6px 0 10px; }
+a { color: #1a5fb4; }
+.lead { font-size: 17px; margin: 8px 0 14px; }
+.muted { color: var(--muted); }
+.chips { display: flex; flex-wrap: wrap; gap: 8px; margin: 10px 0 4px; padding: 0; list-style: none; }
+.chip { border: 1px solid var(--line); border-radius: 999px; padding: 2px 12px; background: #fff; white-space: nowrap; }
+.badge { display: inline-block; border-radius: 4px; padding: 0 7px; font-size: 12px; font-weight: 600; color: #fff; vertical-align: 1px; text-transform: uppercase; letter-spacing: .03em; }
+.sev-error { background: var(--error); } .sev-warn { background: var(--warn); } .sev-info { background: var(--info); } .sev-ok { background: var(--ok); }
+.t-error { color: var(--error); } .t-warn { color: var(--warn); } .t-info { color: var(--info); } .t-ok { color: var(--ok); }
+table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; font-size: 14px; }
+th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: var(--bg-soft); font-weight: 600; white-space: nowrap; }
+td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.addr { font-family: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; overflow-wrap: anywhere; min-width: 14ch; }
+table.conns td { white-space: nowrap; } table.conns td.addr { white-space: normal; }
+table.sides { width: auto; min-width: 60%; font-size: 14px; margin: 6px 0 14px; }
+table.sides td:first-child { color: var(--muted); padding-right: 28px; }
+p.facts { margin: 4px 0 8px; }
+tbody tr:nth-child(even) { background: #fbfcfd; }
+.table-wrap { overflow-x: auto; }
+.finding { border: 1px solid var(--line); border-left: 5px solid var(--line); border-radius: 6px; padding: 12px 16px; margin: 14px 0; }
+.finding.error { border-left-color: var(--error); } .finding.warn { border-left-color: var(--warn); } .finding.info { border-left-color: var(--info); }
+.finding h3 code { font-size: 16px; }
+.finding ol.advice { padding-left: 22px; margin: 6px 0; }
+.finding ol.advice li { margin: 8px 0; }
+.kind { font-weight: 600; }
+ul.evidence { margin: 4px 0 10px; padding-left: 20px; }
+ul.evidence li { margin: 2px 0; }
+.conn { border: 1px solid var(--line); border-radius: 8px; padding: 14px 18px; margin: 18px 0; }
+.conn h3 .mono { font-size: 15px; font-weight: 600; overflow-wrap: anywhere; }
+figure { margin: 8px 0 0; }
+figure svg { display: block; width: 100%; height: auto; }
+figcaption { font-size: 13px; color: var(--muted); margin-top: 4px; }
+ul.marks { margin: 4px 0 0; padding-left: 20px; font-size: 13px; color: var(--muted); }
+.note { background: var(--bg-soft); border: 1px dashed var(--line); border-radius: 6px; padding: 10px 14px; color: var(--muted); }
+details { margin: 10px 0; } summary { cursor: pointer; }
+nav.toc { font-size: 14px; color: var(--muted); margin-top: 8px; }
+footer { margin-top: 40px; font-size: 13px; color: var(--muted); }
+`;
+
+/** Escaped text in which `balanced backtick spans` (the analysis marks commands and options so) become <code>. */
+export function escText(text: string): string {
+  const parts = text.split("`");
+  if (parts.length % 2 === 0) return esc(text);
+  return parts.map((p, i) => (i % 2 === 1 ? `<code>${esc(p)}</code>` : esc(p))).join("");
+}
+
+export function renderHtml(report: AnalysisReport, opts: HtmlOptions = {}): string {
+  const worst = worstByConnection(report.findings);
+  const rows = worstFirst(report.connections, worst);
+  const detailed = rows.slice(0, shownCount(rows.length, opts.top));
+  const detailedIds = new Set(detailed.map((c) => c.id));
+  const conns = new Map(report.connections.map((c) => [c.id, c]));
+  const byConn = findingsByConnection(report.findings);
+  const names = report.inputs.map((i) => i.path.split("/").pop() || i.path).join(", ");
+  const out: string[] = [
+    "<!doctype html>",
+    '<html lang="en">',
+    "<head>",
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<meta name="generator" content="wscale">',
+    `<title>${esc(`wscale report: ${names}`)}</title>`,
+    `<style>${CSS}</style>`,
+    "</head>",
+    "<body>",
+    "<main>",
+    '<header id="summary">',
+    "<h1>wscale report</h1>",
+    `<p class="lead">${summaryHtml(report, worst)}</p>`,
+    verdictChips(report, worst),
+    `<nav class="toc">Jump to <a href="#findings">findings</a> · <a href="#connections">connections</a>${detailed.length > 0 ? ' · <a href="#charts">charts over time</a>' : ""}</nav>`,
+    "</header>",
+    ...inputsSection(report),
+    ...findingsSection(report, conns, detailedIds),
+    ...connectionsSection(rows, worst, detailedIds),
+    ...detailSection(detailed, rows.length, worst, byConn),
+    "<footer>Generated by wscale. Windows and byte counts are in bytes (KiB = 1024 bytes); rates in bits per second. ",
+    "The window each side advertised is shown scaled by the shift in force (raw window &lt;&lt; shift).</footer>",
+    "</main>",
+    "</body>",
+    "</html>",
+  ];
+  return `${out.join("\n")}\n`;
+}
+
+function summaryHtml(report: AnalysisReport, worst: Map<string, Worst>): string {
+  const counts = severityCounts(report.findings);
+  const sev = (["error", "warn", "info"] as const)
+    .filter((s) => counts[s] > 0)
+    .map((s) => `<span class="t-${s}">${counts[s]} ${s}</span>`);
+  const bad = verdictCounts(report.connections, worst).filter((v) => v.severity === "error" || v.severity === "warn");
+  const headline =
+    report.connections.length === 0
+      ? "No TCP connections in the input."
+      : bad.length === 0
+        ? "Window scaling looks healthy: no finding of severity warn or error."
+        : `Problems found: ${bad.map((v) => `<code>${esc(v.verdict)}</code> on ${plural(v.connections, "connection")}`).join(", ")}.`;
+  return `<strong>${headline}</strong> ${plural(report.connections.length, "connection")}, ${plural(report.findings.length, "finding")}${sev.length > 0 ? ` (${sev.join(", ")})` : ""}.`;
+}
+
+function verdictChips(report: AnalysisReport, worst: Map<string, Worst>): string {
+  const chips = verdictCounts(report.connections, worst).map(
+    (v) =>
+      `<li class="chip"><span class="badge sev-${v.severity ?? "ok"}">${v.severity ?? "ok"}</span> <code>${esc(v.verdict)}</code>: ${plural(v.connections, "connection")}</li>`,
+  );
+  return chips.length > 0 ? `<ul class="chips" aria-label="connections per verdict">${chips.join("")}</ul>` : "";
+}
+
+function inputsSection(report: AnalysisReport): string[] {
+  const out = [
+    '<section id="inputs">',
+    "<h2>Inputs</h2>",
+    '<div class="table-wrap"><table>',
+    '<thead><tr><th>file</th><th>format</th><th>link types</th><th class="num">packets</th><th class="num">TCP segments</th></tr></thead>',
+    "<tbody>",
+  ];
+  for (const i of report.inputs) {
+    out.push(
+      `<tr><td class="addr">${esc(i.path)}</td><td>${esc(i.format)}${i.gzip ? " (gzip)" : ""}</td><td>${esc(linkNames(i.linkTypes) || "-")}</td><td class="num">${i.packets}</td><td class="num">${i.tcpSegments}</td></tr>`,
+    );
+  }
+  out.push("</tbody></table></div>");
+  const warnings = report.inputs.flatMap((i) => i.warnings.map((w) => ({ path: i.path, ...w })));
+  if (warnings.length > 0) {
+    out.push("<ul>");
+    for (const w of warnings)
+      out.push(
+        `<li class="t-warn">warning: <span class="mono">${esc(w.path)}</span>: byte ${w.offset}: ${esc(w.message)}</li>`,
+      );
+    out.push("</ul>");
+  }
+  out.push("</section>");
+  return out;
+}
+
+function connLink(id: string, detailed: Set<string>): string {
+  return detailed.has(id) ? `<a href="#${anchor(id)}">${esc(id)}</a>` : esc(id);
+}
+
+function anchor(id: string): string {
+  return `conn-${id.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+}
+
+function badge(severity: Severity | "ok"): string {
+  return `<span class="badge sev-${severity}">${severity}</span>`;
+}
+
+function findingsSection(
+  report: AnalysisReport,
+  conns: Map<string, ConnectionSummary>,
+  detailed: Set<string>,
+): string[] {
+  const out = ['<section id="findings">', "<h2>Findings</h2>"];
+  if (report.findings.length === 0) out.push("<p>No findings.</p>");
+  for (const g of groupFindings(report.findings)) {
+    for (const f of g.full) out.push(findingArticle(f, conns.get(f.connection), detailed));
+    if (g.rest.length > 0) {
+      out.push(
+        `<details><summary>${plural(g.rest.length, `more <code>${esc(g.id)}</code> finding`)} (${g.severity}) on other connections</summary>`,
+        '<div class="table-wrap"><table><thead><tr><th>connection</th><th>confidence</th><th>message</th></tr></thead><tbody>',
+        ...g.rest.map(
+          (f) =>
+            `<tr><td>${connLink(f.connection, detailed)}</td><td>${esc(f.confidence)}</td><td>${escText(f.message)}</td></tr>`,
+        ),
+        "</tbody></table></div></details>",
+      );
+    }
+  }
+  out.push("</section>");
+  return out;
+}
+
+function findingArticle(f: Finding, conn: ConnectionSummary | undefined, detailed: Set<string>): string {
+  const where = conn ? ` <span class="mono">${esc(hostPort(conn.client))} → ${esc(hostPort(conn.server))}</span>` : "";
+  const out = [
+    `<article class="finding ${f.severity}">`,
+    `<h3>${badge(f.severity)} <code>${esc(f.id)}</code> <span class="muted">(${esc(f.confidence)})</span> on ${connLink(f.connection, detailed)}${where}</h3>`,
+    `<p>${escText(f.message)}</p>`,
+  ];
+  if (f.evidence.length > 0) {
+    out.push('<p class="muted">Evidence:</p><ul class="evidence">');
+    for (const e of f.evidence)
+      out.push(
+        `<li><span class="mono">frame ${e.frame}${e.input !== undefined ? ` (input ${e.input + 1})` : ""}</span>: ${escText(e.note)}</li>`,
+      );
+    out.push("</ul>");
+  }
+  if (f.advice.length > 0) {
+    out.push('<p class="muted">Advice, the most targeted first:</p><ol class="advice">');
+    for (const a of f.advice) {
+      if (a.kind === "path")
+        out.push(
+          `<li><span class="kind">${esc(a.kind)}</span>: ${escText(a.command)} — <span class="muted">${escText(a.why)}</span></li>`,
+        );
+      else
+        out.push(
+          `<li><span class="kind">${esc(a.kind)}</span>: <span class="muted">${escText(a.why)}</span><pre><code>${esc(a.command)}</code></pre></li>`,
+        );
+    }
+    out.push("</ol>");
+  }
+  out.push("</article>");
+  return out.join("\n");
+}
+
+/** Two lines in one cell: the client's value over the server's. */
+function sides(c: ConnectionSummary, f: (e: EndpointSummary) => string): string {
+  return `${esc(f(c.client))}<br>${esc(f(c.server))}`;
+}
+
+function connectionsSection(rows: ConnectionSummary[], worst: Map<string, Worst>, detailed: Set<string>): string[] {
+  const out = ['<section id="connections">', "<h2>Connections</h2>"];
+  if (rows.length === 0) {
+    out.push("<p>No TCP connections.</p></section>");
+    return out;
+  }
+  out.push(
+    '<div class="table-wrap"><table class="conns">',
+    "<thead><tr><th>id</th><th>client<br>server</th><th>wscale<br>offered</th><th>shift<br>applied</th>" +
+      '<th class="num">max<br>window</th><th class="num">max in<br>flight</th><th class="num">RTT</th>' +
+      '<th class="num">throughput<br>/ ceiling</th><th>verdict</th></tr></thead>',
+    "<tbody>",
+  );
+  for (const c of rows) {
+    const f = worst.get(c.id)?.finding;
+    out.push(
+      `<tr><td>${connLink(c.id, detailed)}</td><td class="addr">${esc(hostPort(c.client))}${c.rolesGuessed ? " (guessed)" : ""}<br>${esc(hostPort(c.server))}</td>` +
+        `<td>${sides(c, offeredText)}</td><td>${sides(c, shiftText)}</td>` +
+        `<td class="num">${sides(c, (e) => bytes(e.maxWindow))}</td><td class="num">${sides(c, (e) => bytes(e.maxInFlight))}</td>` +
+        `<td class="num">${ms(c.rttMs)}</td><td class="num">${rate(c.throughputBps)}<br>/ ${rate(c.ceilingBps)}</td>` +
+        `<td>${f ? `${badge(f.severity)} <code>${esc(f.id)}</code>` : badge("ok")}</td></tr>`,
+    );
+  }
+  out.push(
+    "</tbody></table></div>",
+    "<p class=\"muted\">Each cell holds the client's value over the server's. wscale offered: the shift in that side's SYN (none: no window-scale option; ?: not seen, or cut by the snapshot length). Shift applied: what scales the windows that side advertises. Max window: the largest it advertised, scaled. Max in flight: the most bytes it had sent and not yet seen acknowledged.</p>",
+    "</section>",
+  );
+  return out;
+}
+
+function detailSection(
+  detailed: ConnectionSummary[],
+  total: number,
+  worst: Map<string, Worst>,
+  byConn: Map<string, Finding[]>,
+): string[] {
+  if (detailed.length === 0) return [];
+  const out = ['<section id="charts">', "<h2>Windows and bytes in flight over time</h2>"];
+  if (detailed.length < total)
+    out.push(
+      `<p class="note">Charts for the ${detailed.length} worst of ${total} connections; every connection is in the table above.</p>`,
+    );
+  for (const c of detailed) out.push(connectionArticle(c, worst.get(c.id)?.finding, byConn.get(c.id) ?? []));
+  out.push("</section>");
+  return out;
+}
+
+function connectionArticle(c: ConnectionSummary, worst: Finding | undefined, findings: Finding[]): string {
+  const verdict = worst ? `${badge(worst.severity)} <code>${esc(worst.id)}</code>` : badge("ok");
+  const zero = (e: EndpointSummary) =>
+    e.zeroWindows.advertisements === 0
+      ? "none"
+      : `${plural(e.zeroWindows.episodes, "episode")}, ${Number(e.zeroWindows.seconds.toFixed(3))} s`;
+  const rawWin = (e: EndpointSummary) => (e.maxWindowRaw === null ? "?" : String(e.maxWindowRaw));
+  const sideRows: [string, (e: EndpointSummary) => string][] = [
+    ["wscale offered in its SYN", offeredText],
+    ["shift applied to its windows", shiftText],
+    ["max window advertised (raw)", (e) => `${bytes(e.maxWindow)} (${rawWin(e)})`],
+    ["max bytes in flight", (e) => bytes(e.maxInFlight)],
+    ["data sent", (e) => bytes(e.dataBytes)],
+    ["retransmissions", (e) => String(e.retransmissions)],
+    ["zero windows advertised", zero],
+  ];
+  const facts = [
+    `handshake ${esc(c.handshake)}`,
+    `scaling ${esc(c.scaling)}`,
+    `RTT ${ms(c.rttMs)} (handshake ${ms(c.handshakeRttMs)})`,
+    `lasted ${c.durationS === null ? "?" : `${Number(c.durationS.toFixed(3))} s`}`,
+    `throughput ${rate(c.throughputBps)} of a ${rate(c.ceilingBps)} ceiling (window / RTT)`,
+  ];
+  const out = [
+    `<article class="conn" id="${anchor(c.id)}">`,
+    `<h3>${esc(c.id)} <span class="mono">${esc(hostPort(c.client))}${c.rolesGuessed ? " (guessed)" : ""} → ${esc(hostPort(c.server))}</span> ${verdict}</h3>`,
+    `<p class="facts">${facts.join(" · ")}</p>`,
+    '<table class="sides"><thead><tr><th></th>' +
+      `<th class="num">client <span class="mono">${esc(hostPort(c.client))}</span></th>` +
+      `<th class="num">server <span class="mono">${esc(hostPort(c.server))}</span></th></tr></thead><tbody>`,
+    ...sideRows.map(
+      ([name, f]) =>
+        `<tr><td>${esc(name)}</td><td class="num">${esc(f(c.client))}</td><td class="num">${esc(f(c.server))}</td></tr>`,
+    ),
+    "</tbody></table>",
+  ];
+  if (c.timeline) out.push(chartFigure(c, c.timeline));
+  else
+    out.push(
+      '<p class="note">No timeline was recorded for this connection, so there is no chart: the analysis ran without recording windows and bytes in flight over time.</p>',
+    );
+  if (findings.length > 0)
+    out.push(
+      `<p>Findings on this connection: ${findings.map((f) => `${badge(f.severity)} <code>${esc(f.id)}</code>`).join(", ")} (see <a href="#findings">Findings</a>).</p>`,
+    );
+  out.push("</article>");
+  return out.join("\n");
+}
+
+const MAX_MARKS_LISTED = 12;
+
+function chartFigure(c: ConnectionSummary, tl: Timeline): string {
+  const svg = renderChartSvg(tl, {
+    id: `chart-${c.id}`,
+    durationS: c.durationS,
+    labels: { client: `client ${hostPort(c.client)}`, server: `server ${hostPort(c.server)}` },
+  });
+  const t = (s: number) => (s < 1 ? `${Number((s * 1000).toFixed(3))} ms` : `${Number(s.toFixed(3))} s`);
+  const events = [...tl.events].sort((a, b) => a.t - b.t);
+  const marks = events
+    .slice(0, MAX_MARKS_LISTED)
+    .map((e) => `<li>${esc(e.kind)} at ${t(e.t)} (frame ${e.frame}): ${esc(e.label)}</li>`);
+  if (events.length > MAX_MARKS_LISTED) marks.push(`<li>and ${events.length - MAX_MARKS_LISTED} more marks</li>`);
+  return [
+    "<figure>",
+    svg,
+    `<figcaption>Blue: the receive window the receiving side advertised, scaled; orange: the sending side's bytes in flight; red shading: the receiver's window was zero. Times from the connection's first packet.</figcaption>`,
+    marks.length > 0 ? `<ul class="marks">${marks.join("")}</ul>` : "",
+    "</figure>",
+  ].join("\n");
+}

@@ -1,0 +1,142 @@
+/**
+ * The HTML report in a real browser: Debian's chromium, headless, renders the report of the seed
+ * capture. It must lay out (a non-trivial screenshot), log nothing to the console (no script
+ * error, no resource refused by the page's Content-Security-Policy), and have its SVG charts in the
+ * DOM. Skips with a message when chromium is not installed (`apt-get install -y chromium`).
+ * Screenshots go to a temporary directory (its path is printed), never into the repository.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { inflateSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..");
+const BIN = join(ROOT, "dist/cli/main.js");
+const CAPTURE = join(ROOT, "captures/rewrite-syn-0.client.pcap");
+
+/** $WSCALE_CHROMIUM names another Chromium-based browser (or, pointing nowhere, forces the skip). */
+function findChromium(): string | null {
+  const forced = process.env.WSCALE_CHROMIUM;
+  if (forced !== undefined) return existsSync(forced) ? forced : null;
+  for (const name of ["chromium", "chromium-browser"]) {
+    const r = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
+    if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
+  }
+  return null;
+}
+
+const CHROMIUM = findChromium();
+const dir = mkdtempSync(join(tmpdir(), "wscale-html-browser-"));
+
+/** Run headless chromium on a file with a fresh profile; returns its stdout and stderr (the console log). */
+function chromium(page: string, extra: string[]): { stdout: string; stderr: string; status: number | null } {
+  const profile = mkdtempSync(join(dir, "profile-"));
+  try {
+    const r = spawnSync(
+      CHROMIUM!,
+      [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        `--user-data-dir=${profile}`,
+        "--enable-logging=stderr",
+        "--v=0",
+        ...extra,
+        pathToFileURL(page).href,
+      ],
+      { encoding: "utf8", timeout: 90_000, maxBuffer: 64 << 20 },
+    );
+    return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+/** Console messages (console.error, uncaught exceptions, CSP refusals) in chromium's log. */
+function consoleProblems(log: string): string[] {
+  return log.split("\n").filter((l) => /:CONSOLE|Uncaught|Refused to|Content Security Policy/.test(l));
+}
+
+interface Png {
+  width: number;
+  height: number;
+  pixels: Buffer;
+}
+
+function readPng(path: string): Png {
+  const b = readFileSync(path);
+  expect(b.subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");
+  let off = 8;
+  let width = 0;
+  let height = 0;
+  const idat: Buffer[] = [];
+  while (off < b.length) {
+    const len = b.readUInt32BE(off);
+    const type = b.toString("latin1", off + 4, off + 8);
+    const data = b.subarray(off + 8, off + 8 + len);
+    if (type === "IHDR") {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+    } else if (type === "IDAT") idat.push(data);
+    off += 12 + len;
+  }
+  return { width, height, pixels: inflateSync(Buffer.concat(idat)) };
+}
+
+describe("the HTML report in headless chromium", () => {
+  const SKIP = "chromium is not installed (apt-get install -y chromium): browser test skipped";
+
+  it("the console check itself catches a script error (control)", (ctx) => {
+    if (CHROMIUM === null) return ctx.skip(SKIP);
+    const bad = join(dir, "bad.html");
+    writeFileSync(bad, '<!doctype html><p>x</p><script>console.error("control error"); notDefined();</script>');
+    const r = chromium(bad, ["--dump-dom"]);
+    expect(consoleProblems(r.stderr).join("\n")).toMatch(/control error|Uncaught/);
+  });
+
+  it("renders the seed capture's report: a real screenshot, charts in the DOM, nothing on the console", (ctx) => {
+    if (CHROMIUM === null) return ctx.skip(SKIP);
+    const page = join(dir, "report.html");
+    const built = spawnSync(process.execPath, [BIN, "analyze", CAPTURE, "--format", "html", "-o", page], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(built.status, built.stderr).toBe(1); // the seed case is an error finding
+    expect(existsSync(page)).toBe(true);
+
+    const shot = join(dir, "report.png");
+    const r = chromium(page, [`--screenshot=${shot}`, "--window-size=1280,2000", "--hide-scrollbars"]);
+    expect(r.status, r.stderr.slice(-2000)).toBe(0);
+    expect(consoleProblems(r.stderr)).toEqual([]);
+    expect(existsSync(shot)).toBe(true);
+    expect(statSync(shot).size).toBeGreaterThan(20_000);
+    const png = readPng(shot);
+    expect([png.width, png.height]).toEqual([1280, 2000]);
+    // Not a blank page: many distinct byte values, and a good share of non-white pixels' bytes.
+    expect(new Set(png.pixels).size).toBeGreaterThan(64);
+    let dark = 0;
+    for (const v of png.pixels) if (v < 0xf0) dark++;
+    expect(dark / png.pixels.length).toBeGreaterThan(0.02);
+    console.info(`screenshot: ${shot}`);
+
+    const dom = chromium(page, ["--dump-dom"]);
+    expect(consoleProblems(dom.stderr)).toEqual([]);
+    const html = dom.stdout;
+    expect(html).toContain("scale-rewritten");
+    expect(html.match(/<svg[^>]*class="chart"/g)).toHaveLength(1);
+    expect(html.match(/class="series-window"/g)).toHaveLength(2);
+    expect(html).toContain('class="series-flight"');
+    expect(html).toContain('class="marker marker-handshake"');
+    expect(html).toContain('class="marker marker-finding"');
+    expect(html).not.toContain("No timeline was recorded");
+    expect(html).not.toMatch(/<script/i);
+  }, 120_000);
+});

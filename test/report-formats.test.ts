@@ -1,0 +1,518 @@
+/**
+ * Report formats from the one AnalysisReport model: NDJSON lines, JSON against the schema (with a
+ * timeline), CSV quoting, Markdown escaping, the terminal table at 80 columns with 10,000
+ * connections, and the HTML page (self-contained, escaped, charts from Timeline objects).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { Chalk } from "chalk";
+import { describe, expect, it } from "vitest";
+import { type AnalysisReport, type AnalyzeOptions, analyze } from "../src/analysis/analyze.js";
+import type { ConnectionSummary, EndpointSummary, Timeline } from "../src/connections/summary.js";
+import type { Finding } from "../src/findings/finding.js";
+import { byteTicks, renderChartSvg, thinMinMax, timeTicks, zeroStretches } from "../src/report/chart-svg.js";
+import { CSV_COLUMNS, csvField, renderCsv } from "../src/report/csv.js";
+import { renderHtml } from "../src/report/html.js";
+import { renderJson } from "../src/report/json.js";
+import { mdBlock, mdCode, mdText, renderMarkdown } from "../src/report/markdown.js";
+import { groupFindings, impliedExitStatus, verdictCounts, worstByConnection } from "../src/report/model.js";
+import { connectionLine, findingLine, ReportTally, renderNdjson, reportLine } from "../src/report/ndjson.js";
+import { renderFinding, renderTable } from "../src/report/table.js";
+import { wrapToken, wrapWords } from "../src/report/text.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const CAP = (name: string) => join(ROOT, "captures", name);
+const SCHEMA = JSON.parse(readFileSync(join(ROOT, "schema/report.schema.json"), "utf8"));
+const ajv = new Ajv2020({ allErrors: true });
+ajv.addSchema(SCHEMA);
+const validateReport = ajv.getSchema(SCHEMA.$id)!;
+const validateConnection = ajv.getSchema(`${SCHEMA.$id}#/$defs/connection`)!;
+const validateFinding = ajv.getSchema(`${SCHEMA.$id}#/$defs/finding`)!;
+const NO_COLOR = new Chalk({ level: 0 });
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is being stripped
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+// ---------------------------------------------------------------------------------------------
+// A synthetic report model, for shapes no capture has (10,000 connections, long IPv6 addresses).
+
+function endpoint(ip: string, port: number, over: Partial<EndpointSummary> = {}): EndpointSummary {
+  return {
+    ip,
+    port,
+    synSeen: true,
+    wscaleOffered: 7,
+    shift: 7,
+    maxWindow: 502 * 128,
+    maxWindowRaw: 502,
+    minWindowRaw: 502,
+    lastWindowRaw: 502,
+    maxInFlight: 1448,
+    dataBytes: 300,
+    largestSegment: 300,
+    packets: 6,
+    retransmissions: 0,
+    zeroWindows: { advertisements: 0, episodes: 0, seconds: 0, probes: 0 },
+    syn: null,
+    ...over,
+  };
+}
+
+function connection(n: number, over: Partial<ConnectionSummary> = {}): ConnectionSummary {
+  return {
+    id: `c${n}`,
+    handshake: "complete",
+    scaling: "on",
+    rolesGuessed: false,
+    client: endpoint("198.18.1.2", 1024 + (n % 60000)),
+    server: endpoint("198.19.2.2", 443),
+    firstFrame: n * 12 + 1,
+    startTime: 1_700_000_000 + n,
+    rttMs: 20,
+    handshakeRttMs: 20,
+    durationS: 0.1,
+    throughputBps: 12345,
+    ceilingBps: 3211264,
+    bulkDirection: "server-to-client",
+    ...over,
+  };
+}
+
+function finding(conn: string, over: Partial<Finding> = {}): Finding {
+  return {
+    id: "scale-rewritten",
+    severity: "error",
+    confidence: "likely",
+    connection: conn,
+    message: "The server never had more than 63 bytes in flight: a box on the path rewrote the shift.",
+    evidence: [{ frame: 4, note: "server's data ends exactly at ack + raw window << 0" }],
+    advice: [
+      { kind: "route", command: "ip route change 198.18.2.2 via <gw> dev <dev> window 65535", why: "caps the shift" },
+    ],
+    ...over,
+  };
+}
+
+function model(connections: ConnectionSummary[], findings: Finding[], path = "many.pcap"): AnalysisReport {
+  return {
+    schemaVersion: 1,
+    inputs: [
+      {
+        path,
+        format: "pcap",
+        gzip: false,
+        linkTypes: [1],
+        packets: connections.length * 12,
+        tcpSegments: connections.length * 12,
+        skipped: {},
+        warnings: [],
+      },
+    ],
+    connections,
+    findings,
+  };
+}
+
+/** 10,000 connections: 9,000 healthy, 600 rewritten, 400 zero-window (and some info). */
+function manyReport(): AnalysisReport {
+  const conns: ConnectionSummary[] = [];
+  const found: Finding[] = [];
+  for (let n = 1; n <= 10_000; n++) {
+    conns.push(connection(n));
+    if (n % 50 === 7) found.push(finding(`c${n}`));
+    if (n % 25 === 3) found.push(finding(`c${n}`, { id: "zero-window", severity: "warn", confidence: "certain" }));
+    if (n % 100 === 1) found.push(finding(`c${n}`, { id: "scale-unverified", severity: "info", advice: [] }));
+  }
+  return model(conns, found);
+}
+
+async function reportOf(names: string[], opts: Partial<AnalyzeOptions> & { timeline?: boolean } = {}) {
+  return analyze(names.map(CAP), { idleTimeout: 300, ...opts } as AnalyzeOptions);
+}
+
+/** Lines longer than `width` that are not commands (commands are never wrapped: they are copied). */
+function overlong(text: string, width: number): string[] {
+  const lines = text.replace(ANSI, "").split("\n");
+  const commands = new Set<string>();
+  let inHeredoc = false;
+  for (const l of lines) {
+    if (/^ {2}fix \d+ \([a-z]+\):/.test(l) && /<<'?EOF'?$/.test(l)) inHeredoc = true;
+    if (inHeredoc) commands.add(l);
+    if (l === "EOF") inHeredoc = false;
+  }
+  return lines.filter(
+    (l) =>
+      l.length > width && !commands.has(l) && !/^ {2}fix \d+ \((route|sysctl|os)\): /.test(l) && !/^ {4}\S/.test(l),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe("NDJSON", () => {
+  it("one object per line, each with a type; each connection then its findings; the report line last", async () => {
+    const report = await reportOf(["rewrite-syn-0.client.pcap", "healthy-pcapng.client.pcapng"]);
+    const text = renderNdjson(report, { failOn: "error" });
+    expect(text.endsWith("\n")).toBe(true);
+    const lines = text.trimEnd().split("\n");
+    const objects = lines.map((l) => JSON.parse(l));
+    for (const o of objects) expect(["connection", "finding", "report"]).toContain(o.type);
+    expect(objects.filter((o) => o.type === "connection")).toHaveLength(report.connections.length);
+    expect(objects.filter((o) => o.type === "finding")).toHaveLength(report.findings.length);
+    const last = objects[objects.length - 1];
+    expect(last.type).toBe("report");
+    expect(objects.slice(0, -1).every((o) => o.type !== "report")).toBe(true);
+    // A finding follows the line of its connection.
+    let current = "";
+    for (const o of objects) {
+      if (o.type === "connection") current = o.id;
+      if (o.type === "finding") expect(o.connection).toBe(current);
+    }
+    // The connection and finding objects are those of the JSON report.
+    for (const o of objects) {
+      const { type, ...rest } = o;
+      if (type === "connection") expect(validateConnection(rest), JSON.stringify(validateConnection.errors)).toBe(true);
+      if (type === "finding") expect(validateFinding(rest), JSON.stringify(validateFinding.errors)).toBe(true);
+    }
+    expect(last).toMatchObject({
+      schemaVersion: 1,
+      connections: 3,
+      findings: { error: 1, warn: 0, info: 2, total: 3 },
+      verdicts: { "scale-rewritten": 1, "scale-unverified": 1, ok: 1 },
+      failOn: "error",
+      exitStatus: 1,
+    });
+    expect(last.inputs.map((i: { packets: number }) => i.packets)).toEqual([526, 346]);
+  });
+
+  it("the report line's exit status follows --fail-on", async () => {
+    const report = await reportOf(["strip-syn.client.pcap"]);
+    const last = (failOn: "error" | "warn" | "never") =>
+      JSON.parse(renderNdjson(report, { failOn }).trimEnd().split("\n").pop()!);
+    expect(last("error").exitStatus).toBe(0);
+    expect(last("warn").exitStatus).toBe(1);
+    expect(last("never").exitStatus).toBe(0);
+    expect(impliedExitStatus({ error: 0, warn: 0, info: 3 }, "info")).toBe(1);
+  });
+
+  it("pure line builders for streaming: one line each, and a tally that gives the same closing line", () => {
+    const conn = connection(1, { client: endpoint("2001:db8::1", 5000, { wscaleOffered: "unknown", shift: null }) });
+    const f = finding("c1", { message: "line one\nline two" });
+    for (const line of [connectionLine(conn), findingLine(f)]) {
+      expect(line.endsWith("\n")).toBe(true);
+      expect(line.slice(0, -1)).not.toContain("\n");
+    }
+    expect(JSON.parse(connectionLine(conn))).toEqual({ type: "connection", ...conn });
+    expect(JSON.parse(findingLine(f))).toEqual({ type: "finding", ...f });
+    const report = model([conn, connection(2)], [f]);
+    const tally = new ReportTally();
+    tally.add(conn, [f]);
+    tally.add(report.connections[1]!, []);
+    const lines = renderNdjson(report, { failOn: "error" }).split("\n");
+    expect(reportLine(report.inputs, tally, "error")).toBe(`${lines[3]}\n`);
+  });
+});
+
+describe("JSON", () => {
+  it("still validates against the schema, with a recorded timeline too", async () => {
+    const plain = JSON.parse(renderJson(await reportOf(["rewrite-syn-0.client.pcap"])));
+    expect(validateReport(plain), JSON.stringify(validateReport.errors)).toBe(true);
+    const withTimeline = JSON.parse(renderJson(await reportOf(["zero-window.client.pcap"], { timeline: true })));
+    expect(validateReport(withTimeline), JSON.stringify(validateReport.errors)).toBe(true);
+    // The schema describes the timeline rather than letting anything through.
+    const synthetic = model([connection(1, { timeline: timeline() })], []);
+    expect(validateReport(JSON.parse(renderJson(synthetic)))).toBe(true);
+    const bad = model(
+      [
+        connection(1, {
+          timeline: { ...timeline(), events: [{ t: 0, kind: "bogus", label: "", frame: 1 }] } as unknown as Timeline,
+        }),
+      ],
+      [],
+    );
+    expect(validateReport(JSON.parse(renderJson(bad)))).toBe(false);
+  });
+});
+
+describe("CSV", () => {
+  it("quotes per RFC 4180 and leaves unknowns empty", () => {
+    expect(csvField("plain")).toBe("plain");
+    expect(csvField('say "hi", then\r\nleave')).toBe('"say ""hi"", then\r\nleave"');
+    expect(csvField(null)).toBe("");
+    expect(csvField(false)).toBe("false");
+    const conn = connection(1, {
+      client: endpoint("2001:db8::1", 5000, { wscaleOffered: null, shift: 0 }),
+      server: endpoint("2001:db8::2", 80, { wscaleOffered: "unknown", shift: null, maxWindow: null }),
+      rttMs: null,
+    });
+    const csv = renderCsv(model([conn], [finding("c1", { id: "zero-window", severity: "warn" })]));
+    const [head, row] = csv.split("\r\n").map((r) => r.split(","));
+    const rec = Object.fromEntries(head!.map((h, i) => [h, row![i]]));
+    expect(rec).toMatchObject({
+      client_ip: "2001:db8::1",
+      client_wscale_offered: "none",
+      server_wscale_offered: "unknown",
+      client_shift: "0",
+      server_shift: "",
+      server_max_window: "",
+      rtt_ms: "",
+      findings: "1",
+      worst_finding: "zero-window",
+      worst_severity: "warn",
+    });
+    expect(head).toEqual([...CSV_COLUMNS]);
+  });
+});
+
+describe("Markdown", () => {
+  it("escapes prose but keeps the analysis' code spans, and fences anything", () => {
+    expect(mdText("use `win 63` *now* <script>alert(1)</script> a_b _x_")).toBe(
+      "use `win 63` \\*now\\* \\<script>alert(1)\\</script> a_b \\_x\\_",
+    );
+    expect(mdText("[click](http://x)")).toBe("\\[click](http://x)");
+    expect(mdText("tcp_rmem[2] 1 << 10 -> 65535")).toBe("tcp_rmem[2] 1 << 10 -> 65535");
+    expect(mdText("# not a heading")).toBe("\\# not a heading");
+    expect(mdText("odd ` backtick")).toBe("odd \\` backtick");
+    expect(mdCode("a`b|c")).toBe("``a`b\\|c``");
+    expect(mdCode("`x`")).toBe("`` `x` ``");
+    expect(mdBlock("```\nrm -rf /\n```", "sh")).toBe("````sh\n```\nrm -rf /\n```\n````");
+  });
+
+  it("a hostile path and message stay text; 10,000 connections give the worst 50 and a pointer to CSV", () => {
+    const report = manyReport();
+    report.inputs[0]!.path = "evil|`name`<img src=x>.pcap";
+    report.findings[0]!.message = "</p><script>alert(1)</script> | [x](javascript:alert(1))";
+    const md = renderMarkdown(report);
+    expect(md).toContain("| ``evil\\|`name`<img src=x>.pcap`` |");
+    expect(md).not.toMatch(/(^|[^\\])<script>/);
+    expect(md).toContain("\\[x](javascript:alert(1))");
+    const rows = md.split("\n").filter((l) => /^\| c\d+ \|/.test(l));
+    expect(rows).toHaveLength(50);
+    expect(md).toContain("Showing the 50 worst of 10000 connections");
+    expect(md).toContain("--format csv");
+    expect(rows[0]).toContain("scale-rewritten");
+    expect(
+      renderMarkdown(report, { top: 5 })
+        .split("\n")
+        .filter((l) => /^\| c\d+ \|/.test(l)),
+    ).toHaveLength(5);
+  });
+});
+
+describe("terminal table", () => {
+  it("fits 80 columns, long IPv6 addresses included", () => {
+    const long = "2001:db8:85a3:1234:5678:8a2e:370:7334";
+    const report = model(
+      [
+        connection(1, {
+          client: endpoint(long, 65535),
+          server: endpoint("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", 443),
+        }),
+        connection(2),
+      ],
+      [
+        finding("c1", { id: "wscale-on-synack-without-syn", severity: "warn" }),
+        finding("c1", { id: "window-enforcing-middlebox" }),
+      ],
+    );
+    const text = renderTable(report, { color: NO_COLOR, width: 80 });
+    expect(overlong(text, 80)).toEqual([]);
+    // The address is wrapped at a colon, not cut or truncated with an ellipsis.
+    expect(text).not.toContain("…");
+    const joined = text.split("\n").join("");
+    expect(joined.replace(/\s+/g, "")).toContain(`[${long}]:65535`.replace(/\s+/g, ""));
+    expect(text).toMatch(/\[2001:db8:85a3:1234:/);
+  });
+
+  it("10,000 connections: a summary line first, the worst 50, a pointer to the export, findings grouped", () => {
+    const text = renderTable(manyReport(), { color: NO_COLOR, width: 80 });
+    expect(overlong(text, 80)).toEqual([]);
+    const lines = text.split("\n");
+    expect(lines[0]).toBe("many.pcap: pcap, Ethernet, 120000 packets, 120000 TCP");
+    expect(lines.slice(1, 4).join(" ")).toMatch(
+      /^10000 connections, 700 findings \(200 error, 400 warn, 100 info\)\. Verdicts: 200 scale-rewritten, 400 zero-window, 100 scale-unverified, 9300 ok\./,
+    );
+    const rows = lines.filter((l) => /^c\d+ /.test(l));
+    expect(rows).toHaveLength(50);
+    expect(rows[0]).toMatch(/^c7 /);
+    expect(text).toContain("Showing the 50 worst of 10000 connections");
+    expect(text).toMatch(/--format csv/);
+    // Each id: the first three in full, then one grouped line.
+    expect(lines.filter((l) => l.startsWith("[error] scale-rewritten"))).toHaveLength(3);
+    expect(lines.filter((l) => l.startsWith("[warn] zero-window"))).toHaveLength(3);
+    expect(text).toMatch(/\.\.\. and 197 more scale-rewritten findings \(error, as above\) on c157, c207,/);
+    expect(text.length).toBeLessThan(40_000);
+    expect(
+      renderTable(manyReport(), { color: NO_COLOR, width: 80, top: 3 })
+        .split("\n")
+        .filter((l) => /^c\d+ /.test(l)),
+    ).toHaveLength(3);
+  });
+
+  it("uses a wide terminal without wrapping, and colours only when asked", () => {
+    const report = model([connection(1)], [finding("c1", { id: "wscale-on-synack-without-syn" })]);
+    const wide = renderTable(report, { color: NO_COLOR, width: 160 });
+    expect(wide).toMatch(/wscale-on-synack-without-syn/);
+    expect(wide.split("\n").every((l) => l.length <= 160)).toBe(true);
+    expect(wide).not.toMatch(ANSI);
+    expect(renderTable(report, { color: new Chalk({ level: 1 }), width: 80 })).toMatch(ANSI);
+    // The signature live mode uses.
+    expect(renderFinding(report.findings[0]!, NO_COLOR)[0]).toBe("[error] wscale-on-synack-without-syn (likely) on c1");
+  });
+
+  it("shows control characters in file names and messages as escapes, never raw", () => {
+    const report = model(
+      [connection(1)],
+      [finding("c1", { message: "bad\u001b[2Jnews" })],
+      "evil\u001b]0;title\u0007.pcap",
+    );
+    const text = renderTable(report, { color: NO_COLOR, width: 80 });
+    expect([...text].filter((ch) => ch !== "\n" && ch.charCodeAt(0) < 0x20)).toEqual([]);
+    expect(text).toContain("evil\\x1b]0;title\\x07.pcap");
+    expect(text).toContain("bad\\x1b[2Jnews");
+  });
+
+  it("wraps words and tokens", () => {
+    expect(wrapWords("aa bb cc", 5)).toEqual(["aa bb", "cc"]);
+    expect(wrapToken("window-enforcing-middlebox", 12, "-")).toEqual(["window-", "enforcing-", "middlebox"]);
+    expect(wrapToken("[2001:db8:1::2]:36146", 16)).toEqual(["[2001:db8:1::2]:", "36146"]);
+  });
+});
+
+describe("model helpers", () => {
+  it("verdicts per connection and groups of findings", () => {
+    const report = manyReport();
+    const worst = worstByConnection(report.findings);
+    const v = verdictCounts(report.connections, worst);
+    expect(v.map((x) => x.verdict)).toEqual(["scale-rewritten", "zero-window", "scale-unverified", "ok"]);
+    expect(v.reduce((a, x) => a + x.connections, 0)).toBe(10_000);
+    const groups = groupFindings(report.findings);
+    expect(groups.map((g) => [g.id, g.full.length, g.rest.length])).toEqual([
+      ["scale-rewritten", 3, 197],
+      ["zero-window", 3, 397],
+      ["scale-unverified", 3, 97],
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+function timeline(): Timeline {
+  return {
+    clientWindow: [
+      [0.02, 64512],
+      [0.5, 0],
+      [0.9, 128000],
+    ],
+    serverWindow: [[0.02, 65536]],
+    clientInFlight: [],
+    serverInFlight: [
+      [0.04, 1448],
+      [0.06, 14480],
+      [0.1, 0],
+      [0.3, 30000],
+      [0.45, 0],
+    ],
+    events: [
+      { t: 0.02, kind: "handshake", label: "handshake complete", frame: 3 },
+      { t: 0.5, kind: "zero-window", label: "client advertises a zero window", frame: 40 },
+      { t: 0.5, kind: "finding", label: "zero-window", frame: 40 },
+    ],
+  };
+}
+
+describe("chart", () => {
+  it("thins per pixel column keeping first, min, max and last, so a one-point spike survives", () => {
+    const points: [number, number][] = [];
+    for (let i = 0; i < 100_000; i++) points.push([i / 1000, 1000 + (i % 7)]);
+    points[54_321]![1] = 9_999_999;
+    points[76_543]![1] = 0;
+    const thin = thinMinMax(points, 0, 100, 800);
+    expect(thin.length).toBeLessThanOrEqual(4 * 800);
+    expect(thin.some(([, v]) => v === 9_999_999)).toBe(true);
+    expect(thin.some(([, v]) => v === 0)).toBe(true);
+    expect(thin[0]).toEqual(points[0]);
+    expect(thin[thin.length - 1]).toEqual(points[points.length - 1]);
+    for (let i = 1; i < thin.length; i++) expect(thin[i]![0]).toBeGreaterThanOrEqual(thin[i - 1]![0]);
+  });
+
+  it("draws both directions, the zero-window stretch and the marks; ticks are round", () => {
+    const svg = renderChartSvg(timeline(), {
+      id: "t1",
+      durationS: 1,
+      labels: { client: "client a", server: "server b" },
+    });
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg.match(/class="series-window"/g)).toHaveLength(2);
+    expect(svg.match(/class="series-flight"/g)).toHaveLength(1);
+    expect(svg).not.toContain("no window or data recorded");
+    expect(svg.match(/class="zero-window"/g)).toHaveLength(1);
+    expect(svg).toContain('class="marker marker-handshake"');
+    expect(svg).toContain('class="marker marker-zero-window"');
+    expect(svg).toContain('class="marker marker-finding"');
+    expect(zeroStretches(timeline().clientWindow, 1)).toEqual([[0.5, 0.9]]);
+    expect(byteTicks(64512).map((t) => t.label)).toEqual(["0", "16 KiB", "32 KiB", "48 KiB", "64 KiB"]);
+    expect(timeTicks(5.5).map((t) => t.label)).toEqual(["0", "1 s", "2 s", "3 s", "4 s", "5 s"]);
+    expect(timeTicks(0.3)[1]!.label).toMatch(/ ms$/);
+  });
+
+  it("a window hundreds of times the bytes in flight switches that panel to a log scale", () => {
+    const tl: Timeline = {
+      ...timeline(),
+      serverInFlight: [
+        [0.1, 63],
+        [0.2, 0],
+        [0.3, 63],
+      ],
+    };
+    const svg = renderChartSvg(tl, { id: "t2", durationS: 1, labels: { client: "c", server: "s" } });
+    expect(svg).toContain("Data server → client (log scale)");
+    expect(svg).not.toContain("Data client → server (log scale)");
+  });
+});
+
+describe("HTML", () => {
+  it("is self-contained: no script, no external resource, a policy that forbids both", async () => {
+    const report = await reportOf(["zero-window.client.pcap"], { timeline: true });
+    const html = renderHtml(report);
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+    expect(html).not.toMatch(/<script|<link|<iframe|<img|@import|\ssrc=|\shref="(?!#)/i);
+    expect(html.match(/https?:\/\/[^"'\s<]+/g) ?? []).toEqual(["http://www.w3.org/2000/svg"]);
+    expect(html.match(/url\((?!#)/g)).toBeNull();
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`);
+    expect(html).toContain("<svg");
+    expect(html).toContain('class="series-window"');
+  });
+
+  it("escapes paths, messages, evidence, advice and timeline labels", () => {
+    const evil = `<script>alert("x")</script>&"'`;
+    const tl = timeline();
+    tl.events.push({ t: 0.7, kind: "finding", label: evil, frame: 9 });
+    const report = model(
+      [connection(1, { timeline: tl, client: endpoint(evil, 1) })],
+      [
+        finding("c1", {
+          message: evil,
+          evidence: [{ frame: 1, note: evil }],
+          advice: [{ kind: "sysctl", command: evil, why: evil }],
+        }),
+      ],
+      evil,
+    );
+    const html = renderHtml(report);
+    expect(html).not.toContain("<script>");
+    expect(html).not.toContain('"x"');
+    expect(html).toContain("&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;&#38;&#34;&#39;");
+  });
+
+  it("a connection without a timeline gets a note instead of a chart; many connections get the worst 50 charted", () => {
+    const one = renderHtml(model([connection(1)], []));
+    expect(one).toContain("No timeline was recorded for this connection");
+    expect(one).not.toContain("<svg");
+    const report = manyReport();
+    for (const c of report.connections) c.timeline = timeline();
+    const html = renderHtml(report);
+    expect(html.match(/<svg/g)).toHaveLength(50);
+    expect(html).toContain("Charts for the 50 worst of 10000 connections");
+    expect(html.match(/<tr><td>/g)!.length).toBeGreaterThanOrEqual(10_000);
+  });
+});

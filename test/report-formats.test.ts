@@ -214,13 +214,15 @@ describe("NDJSON", () => {
 
 describe("JSON", () => {
   it("still validates against the schema, with a recorded timeline too", async () => {
-    const plain = JSON.parse(renderJson(await reportOf(["rewrite-syn-0.client.pcap"])));
+    const plain = JSON.parse([...renderJson(await reportOf(["rewrite-syn-0.client.pcap"]))].join(""));
     expect(validateReport(plain), JSON.stringify(validateReport.errors)).toBe(true);
-    const withTimeline = JSON.parse(renderJson(await reportOf(["zero-window.client.pcap"], { timeline: true })));
+    const withTimeline = JSON.parse(
+      [...renderJson(await reportOf(["zero-window.client.pcap"], { timeline: true }))].join(""),
+    );
     expect(validateReport(withTimeline), JSON.stringify(validateReport.errors)).toBe(true);
     // The schema describes the timeline rather than letting anything through.
     const synthetic = model([connection(1, { timeline: timeline() })], []);
-    expect(validateReport(JSON.parse(renderJson(synthetic)))).toBe(true);
+    expect(validateReport(JSON.parse([...renderJson(synthetic)].join("")))).toBe(true);
     const bad = model(
       [
         connection(1, {
@@ -229,7 +231,7 @@ describe("JSON", () => {
       ],
       [],
     );
-    expect(validateReport(JSON.parse(renderJson(bad)))).toBe(false);
+    expect(validateReport(JSON.parse([...renderJson(bad)].join("")))).toBe(false);
   });
 });
 

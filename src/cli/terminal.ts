@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { rename, rm, writeFile } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Chalk, type ChalkInstance } from "chalk";
 
@@ -9,20 +10,32 @@ export function colorFor(stream: NodeJS.WriteStream, noColorFlag: boolean): Chal
   return new Chalk({ level: off ? 0 : 1 });
 }
 
-/** Write a report to stdout, or atomically to a file (temp file, then rename: never half a report). */
-export async function emit(text: string, outFile: string | undefined): Promise<void> {
+/**
+ * Write a report (one string, or pieces of a large one) to stdout, or atomically to a file
+ * (temp file, then rename: never half a report).
+ */
+export async function emit(text: string | Iterable<string>, outFile: string | undefined): Promise<void> {
+  const pieces = typeof text === "string" ? [text] : text;
   if (outFile === undefined || outFile === "-") {
-    await new Promise<void>((resolve, reject) => {
-      process.stdout.write(text, (err) => (err ? reject(err) : resolve()));
-    });
+    await writeAll(process.stdout, pieces);
     return;
   }
   const tmp = join(dirname(outFile), `.${randomBytes(6).toString("hex")}.wscale.tmp`);
   try {
-    await writeFile(tmp, text);
+    const file = createWriteStream(tmp);
+    await writeAll(file, pieces);
+    await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
     await rename(tmp, outFile);
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+/** Write every piece, waiting for the stream to drain when it asks to; resolves once all is flushed. */
+async function writeAll(stream: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
+  for (const piece of pieces) {
+    if (!stream.write(piece)) await new Promise((resolve) => stream.once("drain", resolve));
+  }
+  await new Promise<void>((resolve, reject) => stream.write("", (err) => (err ? reject(err) : resolve())));
 }

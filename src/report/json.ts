@@ -1,5 +1,31 @@
 import type { AnalysisReport } from "../analysis/analyze.js";
 
-export function renderJson(report: AnalysisReport): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+/** Strings are handed out in pieces of about this size. */
+const PIECE = 1 << 20;
+
+/**
+ * The JSON document, exactly as JSON.stringify(report, null, 2) would print it, but produced in
+ * pieces, one array element at a time: a report of 60,000 connections never exists as one string
+ * (that alone took more memory than the analysis).
+ */
+export function* renderJson(report: AnalysisReport): Generator<string> {
+  const entries = Object.entries(report).filter(([, v]) => v !== undefined);
+  let buf = "{\n";
+  for (const [i, [key, value]] of entries.entries()) {
+    const comma = i < entries.length - 1 ? "," : "";
+    if (Array.isArray(value) && value.length > 0) {
+      buf += `  ${JSON.stringify(key)}: [\n`;
+      for (let j = 0; j < value.length; j++) {
+        buf += `    ${JSON.stringify(value[j], null, 2).replace(/\n/g, "\n    ")}${j < value.length - 1 ? "," : ""}\n`;
+        if (buf.length >= PIECE) {
+          yield buf;
+          buf = "";
+        }
+      }
+      buf += `  ]${comma}\n`;
+    } else {
+      buf += `  ${JSON.stringify(key)}: ${JSON.stringify(value, null, 2).replace(/\n/g, "\n  ")}${comma}\n`;
+    }
+  }
+  yield `${buf}}\n`;
 }

@@ -36,7 +36,7 @@ export function terminalWidth(stream: NodeJS.WriteStream, toFile: boolean): numb
 export function renderReport(
   report: AnalysisReport,
   args: Pick<AnalyzeArgs, "format" | "output" | "top" | "color" | "failOn">,
-): string {
+): string | Iterable<string> {
   switch (args.format) {
     case "json":
       return renderJson(report);

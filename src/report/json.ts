@@ -4,9 +4,10 @@ import type { AnalysisReport } from "../analysis/analyze.js";
 const PIECE = 1 << 20;
 
 /**
- * The JSON document, exactly as JSON.stringify(report, null, 2) would print it, but produced in
- * pieces, one array element at a time: a report of 60,000 connections never exists as one string
- * (that alone took more memory than the analysis).
+ * The JSON document in pieces, one array element at a time, so that a report of 60,000
+ * connections never exists as one string (that alone took more memory than the analysis). Each
+ * connection, finding and input is one compact line: half the bytes of indented JSON, twice as
+ * fast to write, and `grep c123` finds a connection whole.
  */
 export function* renderJson(report: AnalysisReport): Generator<string> {
   const entries = Object.entries(report).filter(([, v]) => v !== undefined);
@@ -16,7 +17,7 @@ export function* renderJson(report: AnalysisReport): Generator<string> {
     if (Array.isArray(value) && value.length > 0) {
       buf += `  ${JSON.stringify(key)}: [\n`;
       for (let j = 0; j < value.length; j++) {
-        buf += `    ${JSON.stringify(value[j], null, 2).replace(/\n/g, "\n    ")}${j < value.length - 1 ? "," : ""}\n`;
+        buf += `    ${JSON.stringify(value[j])}${j < value.length - 1 ? "," : ""}\n`;
         if (buf.length >= PIECE) {
           yield buf;
           buf = "";
@@ -24,7 +25,7 @@ export function* renderJson(report: AnalysisReport): Generator<string> {
       }
       buf += `  ]${comma}\n`;
     } else {
-      buf += `  ${JSON.stringify(key)}: ${JSON.stringify(value, null, 2).replace(/\n/g, "\n  ")}${comma}\n`;
+      buf += `  ${JSON.stringify(key)}: ${JSON.stringify(value)}${comma}\n`;
     }
   }
   yield `${buf}}\n`;

@@ -4,7 +4,7 @@
  * (override a length, a data offset, a trailer) as easily as well-formed ones.
  */
 
-import type { Frame } from "../../src/capture/frame.js";
+import { type Frame, newFrame } from "../../src/capture/frame.js";
 import type { CaptureIssue } from "../../src/capture/issue.js";
 
 export type Bytes = Uint8Array;
@@ -690,20 +690,8 @@ export function everyByte(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-export function newTestFrame(): Frame {
-  return {
-    number: 0,
-    sec: 0,
-    nsec: 0,
-    linkType: 0,
-    interfaceId: 0,
-    data: new Uint8Array(0),
-    offset: 0,
-    caplen: 0,
-    origLen: 0,
-    fileOffset: 0,
-  };
-}
+/** A fresh frame to read into (the readers refill one object). */
+export const newTestFrame = newFrame;
 
 /**
  * A Frame over `packet` as a reader would deliver it: the packet sits at an offset inside a larger

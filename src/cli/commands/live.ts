@@ -101,10 +101,14 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     // Evaluate open connections on a timer too: a crawling transfer may send nothing for a while.
     let openConnections: () => Iterable<Connection> = () => [];
     let packetsRead = 0;
+    // Only connections that saw packets since their last look: a busy link has many idle ones.
+    const lookedAt = new WeakMap<Connection, number>();
     const evaluateOpen = () => {
       let open = 0;
       for (const conn of openConnections()) {
         open++;
+        if (lookedAt.get(conn) === conn.packets) continue;
+        lookedAt.set(conn, conn.packets);
         for (const f of evaluateFindings(conn, summarize(conn))) if (f.severity !== "info") announce(f);
       }
       status?.show(`wscale: ${packetsRead} packets, ${open} open connections, ${findings} findings`);

@@ -119,11 +119,28 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       .epilog(HELP_EPILOG) as unknown as Argv<AnalyzeArgs>,
   handler: async (args: ArgumentsCamelCase<AnalyzeArgs>) => {
     // The HTML report charts each connection over time: ask the analysis to record a timeline.
+    // Progress goes to stderr, only when a person is watching it, at most four times a second.
+    let shown = false;
+    let lastShown = Date.now();
+    const progress = process.stderr.isTTY
+      ? (packets: number, connections: number) => {
+          if (Date.now() - lastShown < 250) return;
+          lastShown = Date.now();
+          shown = true;
+          process.stderr.write(`\r\x1b[Kwscale: ${packets} packets, ${connections} connections`);
+        }
+      : undefined;
     const options: AnalyzeOptions & { timeline?: boolean } = {
       idleTimeout: args.idleTimeout,
       timeline: args.format === "html",
+      onProgress: progress,
     };
-    const report = await analyze(args.files.map(restoreStdinArg), options);
+    let report: Awaited<ReturnType<typeof analyze>>;
+    try {
+      report = await analyze(args.files.map(restoreStdinArg), options);
+    } finally {
+      if (shown) process.stderr.write("\r\x1b[K");
+    }
     await emit(renderReport(report, args), args.output);
     for (const input of report.inputs) {
       for (const w of input.warnings)

@@ -3,14 +3,12 @@ import type { ConnectionSummary, SynSummary } from "../connections/summary.js";
 import { MAX_SHIFT } from "../connections/wscale.js";
 import { scaleAdvice } from "../findings/advice.js";
 import type { Advice, Direction, Evidence, Severity } from "../findings/finding.js";
+import { hasInitialTtl } from "../findings/vantage.js";
 import { MAX_UNSCALED_WINDOW } from "../kernel/linux-wscale.js";
 import { formatBits, formatDuration } from "../kernel/units.js";
 import { diffSyn } from "./diff.js";
 import { endpointsFrom } from "./endpoint.js";
 import type { CompareFinding, MatchBy, Packet, PathDiff, Side } from "./types.js";
-
-/** TTLs stacks start with: a SYN still carrying one was captured on its sender's own link. */
-const INITIAL_TTLS = new Set([32, 64, 128, 255]);
 
 /** One capture of the pair, as one connection appears in it. */
 export interface View {
@@ -369,7 +367,7 @@ export function analysePair(ctx: PairContext): PairResult {
   ) {
     notes.push(
       `No path change for scaling: the client's SYN reached ${short(ss)} with wscale ${ssSyn.wscale}, and the server's SYN-ACK carries no window-scale option at either capture. ` +
-        (INITIAL_TTLS.has(ssAck.ttl) && known
+        (hasInitialTtl(ssAck.ttl) && known
           ? `Capture ${letter(ss)} was taken at the server itself (its SYN-ACK has TTL ${ssAck.ttl}): the server declined scaling`
           : "Nothing between the two captures removed it: the server declined scaling (or a box between the server and the capture nearer it removed it)") +
         " (net.ipv4.tcp_window_scaling=0, or a stack without RFC 7323).",

@@ -4,6 +4,11 @@ import type { Endpoint } from "../connections/endpoint.js";
 /** TTLs stacks start with: a packet still carrying one has crossed no router. */
 const INITIAL_TTLS = new Set([32, 64, 128, 255]);
 
+/** The packet was captured where it was sent (its TTL was never decremented). */
+export function hasInitialTtl(ttl: number): boolean {
+  return INITIAL_TTLS.has(ttl);
+}
+
 /**
  * Where the capture was taken, told by the TTL of each side's SYN: the local side's packets still
  * carry their initial TTL, the far side's were decremented on the way.
@@ -14,8 +19,8 @@ export function vantage(conn: Connection): Vantage {
   const c = conn.client.syn;
   const s = conn.server.syn;
   if (c === null || s === null) return "unknown";
-  const cLocal = INITIAL_TTLS.has(c.ttl);
-  const sLocal = INITIAL_TTLS.has(s.ttl);
+  const cLocal = hasInitialTtl(c.ttl);
+  const sLocal = hasInitialTtl(s.ttl);
   if (cLocal && !sLocal) return "client";
   if (sLocal && !cLocal) return "server";
   if (!cLocal && !sLocal) return "path";

@@ -57,7 +57,7 @@ export function worstFirst(connections: readonly ConnectionSummary[], worst: Map
 }
 
 /** Findings worst severity first, then in the analysis' order (a stable sort). */
-export function findingsWorstFirst(findings: readonly Finding[]): Finding[] {
+export function findingsWorstFirst<T extends Finding>(findings: readonly T[]): T[] {
   return [...findings].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
 }
 

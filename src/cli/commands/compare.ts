@@ -4,7 +4,8 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import type { InputSummary } from "../../analysis/analyze.js";
 import { compareCaptures } from "../../compare/compare.js";
 import type { CompareFinding, CompareReport, ConnectionMatch, PathDiff } from "../../compare/types.js";
-import { SEVERITY_RANK, type Severity } from "../../findings/finding.js";
+import type { Severity } from "../../findings/finding.js";
+import { findingsWorstFirst, impliedExitStatus, severityCounts } from "../../report/model.js";
 import { renderFinding } from "../../report/table.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG } from "../exit-codes.js";
 import { restoreStdinArg, STDIN_TOKEN } from "../stdin-arg.js";
@@ -74,8 +75,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       for (const w of input.warnings)
         process.stderr.write(`wscale: warning: ${input.path}: byte ${w.offset}: ${w.message}\n`);
     }
-    const threshold = args.failOn === "never" ? Number.POSITIVE_INFINITY : SEVERITY_RANK[args.failOn];
-    const failed = report.findings.some((f) => SEVERITY_RANK[f.severity] >= threshold);
+    const failed = impliedExitStatus(severityCounts(report.findings), args.failOn) === 1;
     process.exitCode = failed ? EXIT_FINDINGS : EXIT_OK;
   },
 };
@@ -136,8 +136,8 @@ export function renderCompare(report: CompareReport, c: ChalkInstance): string {
         : "  None: no connection to compare.",
     );
   }
-  for (const f of sortBySeverity(compareFindings)) lines.push(...renderFinding(f, c));
-  const own = sortBySeverity(report.findings.filter((f) => f.input !== undefined));
+  for (const f of findingsWorstFirst(compareFindings)) lines.push(...renderFinding(f, c));
+  const own = findingsWorstFirst(report.findings.filter((f) => f.input !== undefined));
   if (own.length > 0) {
     lines.push("", c.bold("Each capture on its own"), c.dim("  (wscale analyze <file> for evidence and advice)"));
     for (const f of own)
@@ -186,15 +186,11 @@ export function diffText(d: PathDiff): string {
 }
 
 function verdictCell(m: ConnectionMatch, findings: CompareFinding[], c: ChalkInstance): string {
-  const mine = sortBySeverity(findings.filter((f) => f.connection === m.a));
+  const mine = findingsWorstFirst(findings.filter((f) => f.connection === m.a));
   if (mine.length === 0)
     return m.verdict === "unchanged" ? c.green("unchanged") : m.verdict === "no-handshake" ? "no handshake" : m.verdict;
   return mine
     .map((f) => (f.severity === "error" ? c.red(f.id) : f.severity === "warn" ? c.yellow(f.id) : c.blue(f.id)))
     .filter((x, i, all) => all.indexOf(x) === i)
     .join("\n");
-}
-
-function sortBySeverity<T extends { severity: Severity }>(fs: T[]): T[] {
-  return [...fs].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
 }

@@ -4,8 +4,9 @@ import { analyze } from "../../analysis/analyze.js";
 import type { Connection } from "../../connections/connection.js";
 import { connectionId, summarize } from "../../connections/summary.js";
 import { evaluateFindings } from "../../findings/evaluate.js";
-import { type Finding, SEVERITY_RANK, type Severity } from "../../findings/finding.js";
+import type { Finding, Severity } from "../../findings/finding.js";
 import { renderJson } from "../../report/json.js";
+import { impliedExitStatus, severityCounts } from "../../report/model.js";
 import { renderFinding, renderTable } from "../../report/table.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG } from "../exit-codes.js";
 import { restoreStdinArg } from "../stdin-arg.js";
@@ -152,12 +153,11 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       out("");
       await emit(renderTable(report, { color }), undefined);
     }
-    const threshold = args.failOn === "never" ? Number.POSITIVE_INFINITY : SEVERITY_RANK[args.failOn];
     // Stopped by a signal while the pipe stays open, a read of stdin may still be pending: it
     // would keep the process alive, so leave explicitly once the report is out (after the same
     // short pause as main.ts, which avoids Node 20's exit deadlock).
     await new Promise((resolve) => setTimeout(resolve, 20));
-    process.exit(report.findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? EXIT_FINDINGS : EXIT_OK);
+    process.exit(impliedExitStatus(severityCounts(report.findings), args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK);
   },
 };
 

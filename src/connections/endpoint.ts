@@ -1,4 +1,4 @@
-import { OptionsState, type TcpSegment } from "../decode/segment.js";
+import type { TcpSegment } from "../decode/segment.js";
 import { formatAddress } from "./address.js";
 import { UNKNOWN, type WscaleOffer } from "./wscale.js";
 
@@ -166,8 +166,4 @@ export class Endpoint {
     if (seconds < this.halfRttMin) this.halfRttMin = seconds;
     this.halfRttSamples++;
   }
-}
-
-export function optionsTruncated(seg: TcpSegment): boolean {
-  return seg.optionsState === OptionsState.Truncated;
 }

@@ -8,7 +8,3 @@ export function seqDiff(a: number, b: number): number {
 export function seqAfter(a: number, b: number): boolean {
   return ((a - b) | 0) > 0;
 }
-
-export function seqAdd(a: number, n: number): number {
-  return (a + n) >>> 0;
-}

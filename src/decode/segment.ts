@@ -71,10 +71,6 @@ export class TcpSegment {
   /** Longest run of consecutive NOPs: a run of 3+ is where a box overwrote an option. */
   longestNopRun = 0;
 
-  hasFlag(f: number): boolean {
-    return (this.flags & f) !== 0;
-  }
-
   /** Reset the option fields (before decoding a segment's options, or when it has none). */
   clearOptions(): void {
     this.optionsState = OptionsState.Complete;

@@ -89,9 +89,8 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     const printed = new Map<string, Set<string>>();
     let findings = 0;
     const announce = (f: Finding) => {
-      const key = `${f.id} ${f.direction ?? ""} ${f.message.slice(0, 40)}`;
       const seen = printed.get(f.connection) ?? new Set<string>();
-      if (seen.has(f.id) || seen.has(key)) return;
+      if (seen.has(f.id)) return;
       seen.add(f.id);
       printed.set(f.connection, seen);
       findings++;

@@ -6,7 +6,7 @@ import { analyzeCommand } from "./commands/analyze.js";
 import { compareCommand } from "./commands/compare.js";
 import { liveCommand } from "./commands/live.js";
 import { sysctlCommand } from "./commands/sysctl.js";
-import { EXIT_USAGE, HELP_EPILOG } from "./exit-codes.js";
+import { EXIT_USAGE, HELP_EPILOG, settleBeforeExit } from "./exit-codes.js";
 import { protectStdinArg } from "./stdin-arg.js";
 
 /** Errors a user can act on become one line on stderr and exit 2; anything else is a bug and keeps its stack. */
@@ -51,7 +51,4 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
 });
 
 await main();
-// Node 20 can deadlock at exit when a background TurboFan job waits for a GC that the exiting
-// main thread never runs (seen with gzip on stdin, about one run in two). A moment with the event
-// loop still alive lets the main thread serve that GC and the job finish first.
-await new Promise((resolve) => setTimeout(resolve, 20));
+await settleBeforeExit();

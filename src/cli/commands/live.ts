@@ -8,7 +8,7 @@ import type { Finding, Severity } from "../../findings/finding.js";
 import { renderJson } from "../../report/json.js";
 import { impliedExitStatus, severityCounts } from "../../report/model.js";
 import { renderFinding, renderTable } from "../../report/table.js";
-import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG } from "../exit-codes.js";
+import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG, settleBeforeExit } from "../exit-codes.js";
 import { restoreStdinArg } from "../stdin-arg.js";
 import { colorFor, emit } from "../terminal.js";
 
@@ -153,9 +153,8 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       await emit(renderTable(report, { color }), undefined);
     }
     // Stopped by a signal while the pipe stays open, a read of stdin may still be pending: it
-    // would keep the process alive, so leave explicitly once the report is out (after the same
-    // short pause as main.ts, which avoids Node 20's exit deadlock).
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // would keep the process alive, so leave explicitly once the report is out.
+    await settleBeforeExit();
     process.exit(impliedExitStatus(severityCounts(report.findings), args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK);
   },
 };

@@ -26,7 +26,14 @@ function start(cmd: string, args: string[], stdin?: NodeJS.ReadableStream) {
     env: { ...process.env, NO_COLOR: "1" },
   });
   children.push(child);
-  if (stdin) stdin.pipe(child.stdin!);
+  if (stdin) {
+    // The producer (tail, tcpdump) outlives wscale once SIGINT ends it: its last writes then meet a
+    // closed pipe, as they would in a shell. Only that is expected; anything else still fails the run.
+    child.stdin!.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+    });
+    stdin.pipe(child.stdin!);
+  }
   let out = "";
   child.stdout!.on("data", (d: Buffer) => {
     out += d.toString();

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "bench/out");
-const BIN = join(ROOT, "dist/cli/main.js");
+const BIN = join(ROOT, "dist/wscale.js");
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf("--runs") + 1] || 3) || 3;
 const QUICK = args.includes("--quick");

@@ -5,9 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
+import { BIN, ROOT } from "./helpers/bin.js";
 
-const ROOT = join(import.meta.dirname, "..");
-const BIN = join(ROOT, "dist/cli/main.js");
 const CAP = (name: string) => join(ROOT, "captures", name);
 const tmp = mkdtempSync(join(tmpdir(), "wscale-cli-"));
 

@@ -12,9 +12,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { BIN, ROOT } from "./helpers/bin.js";
 
-const ROOT = join(import.meta.dirname, "..");
-const BIN = join(ROOT, "dist/cli/main.js");
 const CAPTURE = join(ROOT, "captures/rewrite-syn-0.client.pcap");
 
 /** $WSCALE_CHROMIUM names another Chromium-based browser (or, pointing nowhere, forces the skip). */

@@ -8,9 +8,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { BIN, ROOT } from "./helpers/bin.js";
 
-const ROOT = join(import.meta.dirname, "..");
-const BIN = join(ROOT, "dist/cli/main.js");
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.warn("live.root.test.ts: skipped, needs root (network namespaces, nftables, tcpdump)");
 const workdir = isRoot ? mkdtempSync(join(tmpdir(), "wscale-live-")) : "";

@@ -3,9 +3,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-
-const ROOT = join(import.meta.dirname, "..");
-const BIN = join(ROOT, "dist/cli/main.js");
+import { BIN, ROOT } from "./helpers/bin.js";
 
 function live(args: string[]) {
   const child = spawn(process.execPath, [BIN, "live", ...args], { env: { ...process.env, NO_COLOR: "1" } });

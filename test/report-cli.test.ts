@@ -4,9 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { BIN, ROOT } from "./helpers/bin.js";
 
-const ROOT = join(import.meta.dirname, "..");
-const BIN = join(ROOT, "dist/cli/main.js");
 const CAP = (name: string) => join(ROOT, "captures", name);
 const tmp = mkdtempSync(join(tmpdir(), "wscale-report-cli-"));
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is being stripped

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-import yargs from "yargs";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InputError } from "../capture/issue.js";
 import { analyzeCommand } from "./commands/analyze.js";
@@ -15,6 +18,34 @@ function fail(message: string): never {
   process.exit(EXIT_USAGE);
 }
 
+/**
+ * Our package.json, found upwards from this file: yargs would look upwards from the working
+ * directory once the CLI is bundled (dist/wscale.js has no node_modules in its path).
+ */
+function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+      if (pkg.name === "wscale") return pkg.version;
+    } catch {}
+    if (dirname(dir) === dir) return "unknown";
+  }
+}
+
+/**
+ * yargs renders the whole help text each time a command starts, in case the command later asks
+ * for it (we never do): ~30 ms of string-width work, a sixth of a small run. Switch that off where
+ * yargs 18 keeps it; if a later yargs moves it, this does nothing.
+ */
+function skipHelpCache(cli: Argv): void {
+  const internals = (
+    cli as unknown as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?(): void } } }
+  )
+    .getInternalMethods?.()
+    .getUsageInstance?.();
+  if (typeof internals?.cacheHelpMessage === "function") internals.cacheHelpMessage = () => {};
+}
+
 async function main(): Promise<void> {
   const cli = yargs(protectStdinArg(hideBin(process.argv)))
     .scriptName("wscale")
@@ -28,7 +59,7 @@ async function main(): Promise<void> {
     .epilog(HELP_EPILOG)
     .help()
     .alias("h", "help")
-    .version()
+    .version(packageVersion())
     .wrap(Math.min(100, process.stdout.columns ?? 80))
     .fail((msg, err) => {
       if (err instanceof InputError) fail(err.message);
@@ -36,6 +67,7 @@ async function main(): Promise<void> {
       if (err instanceof Error && err.name !== "YError") throw err;
       fail(`${msg ?? String(err)}\nRun 'wscale --help' for usage.`);
     });
+  skipHelpCache(cli);
   try {
     await cli.parseAsync();
   } catch (e) {

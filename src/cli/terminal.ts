@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -20,7 +19,7 @@ export async function emit(text: string | Iterable<string>, outFile: string | un
     await writeAll(process.stdout, pieces);
     return;
   }
-  const tmp = join(dirname(outFile), `.${randomBytes(6).toString("hex")}.wscale.tmp`);
+  const tmp = join(dirname(outFile), `.${process.pid}-${Date.now()}.wscale.tmp`);
   try {
     const file = createWriteStream(tmp);
     await writeAll(file, pieces);

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { analyze } from "../../analysis/analyze.js";
 import type { Connection } from "../../connections/connection.js";
@@ -67,7 +67,7 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     let tcpdump: Tcpdump | null = null;
     let stdin: NodeJS.ReadableStream | undefined; // undefined: our own stdin, read by descriptor
     if (args.interface !== undefined) {
-      tcpdump = startTcpdump(args.interface, args.filter);
+      tcpdump = await startTcpdump(args.interface, args.filter);
       stdin = tcpdump.child.stdout!;
     }
 
@@ -182,7 +182,9 @@ interface Tcpdump {
 }
 
 /** tcpdump writing pcap to our stdin, arguments passed without a shell. */
-function startTcpdump(iface: string, filter: string | undefined): Tcpdump {
+async function startTcpdump(iface: string, filter: string | undefined): Promise<Tcpdump> {
+  // Loaded here: child_process (with net and dgram) would cost every other command start-up time.
+  const { spawn } = await import("node:child_process");
   const args = ["-U", "-w", "-", "-i", iface, ...(filter ? [filter] : ["tcp"])];
   const child = spawn("tcpdump", args, { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";

@@ -21,6 +21,9 @@ import { connectionLine, findingLine, ReportTally, renderNdjson, reportLine } fr
 import { renderFinding, renderTable } from "../src/report/table.js";
 import { wrapToken, wrapWords } from "../src/report/text.js";
 
+/** The JSON document renderJson hands out in UTF-8 pieces, as one string. */
+const jsonText = (report: Parameters<typeof renderJson>[0]) => Buffer.concat([...renderJson(report)]).toString("utf8");
+
 const ROOT = join(import.meta.dirname, "..");
 const CAP = (name: string) => join(ROOT, "captures", name);
 const SCHEMA = JSON.parse(readFileSync(join(ROOT, "schema/report.schema.json"), "utf8"));
@@ -214,15 +217,13 @@ describe("NDJSON", () => {
 
 describe("JSON", () => {
   it("still validates against the schema, with a recorded timeline too", async () => {
-    const plain = JSON.parse([...renderJson(await reportOf(["rewrite-syn-0.client.pcap"]))].join(""));
+    const plain = JSON.parse(jsonText(await reportOf(["rewrite-syn-0.client.pcap"])));
     expect(validateReport(plain), JSON.stringify(validateReport.errors)).toBe(true);
-    const withTimeline = JSON.parse(
-      [...renderJson(await reportOf(["zero-window.client.pcap"], { timeline: true }))].join(""),
-    );
+    const withTimeline = JSON.parse(jsonText(await reportOf(["zero-window.client.pcap"], { timeline: true })));
     expect(validateReport(withTimeline), JSON.stringify(validateReport.errors)).toBe(true);
     // The schema describes the timeline rather than letting anything through.
     const synthetic = model([connection(1, { timeline: timeline() })], []);
-    expect(validateReport(JSON.parse([...renderJson(synthetic)].join("")))).toBe(true);
+    expect(validateReport(JSON.parse(jsonText(synthetic)))).toBe(true);
     const bad = model(
       [
         connection(1, {
@@ -231,7 +232,7 @@ describe("JSON", () => {
       ],
       [],
     );
-    expect(validateReport(JSON.parse([...renderJson(bad)].join("")))).toBe(false);
+    expect(validateReport(JSON.parse(jsonText(bad)))).toBe(false);
   });
 });
 

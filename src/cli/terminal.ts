@@ -9,11 +9,11 @@ export function colorFor(stream: NodeJS.WriteStream, noColorFlag: boolean): Chal
   return new Chalk({ level: off ? 0 : 1 });
 }
 
-/**
- * Write a report (one string, or pieces of a large one) to stdout, or atomically to a file
- * (temp file, then rename: never half a report).
- */
-export async function emit(text: string | Iterable<string>, outFile: string | undefined): Promise<void> {
+/** A report: one string, or the pieces of a large one (text or UTF-8 bytes). */
+export type ReportText = string | Iterable<string | Uint8Array>;
+
+/** Write a report to stdout, or atomically to a file (temp file, then rename: never half a report). */
+export async function emit(text: ReportText, outFile: string | undefined): Promise<void> {
   const pieces = typeof text === "string" ? [text] : text;
   if (outFile === undefined || outFile === "-") {
     await writeAll(process.stdout, pieces);
@@ -32,7 +32,7 @@ export async function emit(text: string | Iterable<string>, outFile: string | un
 }
 
 /** Write every piece, waiting for the stream to drain when it asks to; resolves once all is flushed. */
-async function writeAll(stream: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
+async function writeAll(stream: NodeJS.WritableStream, pieces: Iterable<string | Uint8Array>): Promise<void> {
   for (const piece of pieces) {
     if (!stream.write(piece)) await new Promise((resolve) => stream.once("drain", resolve));
   }

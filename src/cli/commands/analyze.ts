@@ -10,7 +10,7 @@ import { renderNdjson } from "../../report/ndjson.js";
 import { DEFAULT_WIDTH, renderTable } from "../../report/table.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG } from "../exit-codes.js";
 import { restoreStdinArg } from "../stdin-arg.js";
-import { colorFor, emit } from "../terminal.js";
+import { colorFor, emit, type ReportText } from "../terminal.js";
 
 export const FORMATS = ["table", "json", "ndjson", "csv", "md", "html"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -36,7 +36,7 @@ export function terminalWidth(stream: NodeJS.WriteStream, toFile: boolean): numb
 export function renderReport(
   report: AnalysisReport,
   args: Pick<AnalyzeArgs, "format" | "output" | "top" | "color" | "failOn">,
-): string | Iterable<string> {
+): ReportText {
   switch (args.format) {
     case "json":
       return renderJson(report);

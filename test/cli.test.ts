@@ -140,6 +140,13 @@ describe("bad input: one line naming the file and the byte offset, exit 2, no st
     expect(r.stderr).toContain(`damaged.pcap: byte ${off}: record 100`);
   });
 
+  it("--version is this package's, wherever it is run from (the bundle has no node_modules path to search from)", () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+    const r = spawnSync(process.execPath, [BIN, "--version"], { cwd: tmpdir(), encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
   it("unknown flags and commands are usage errors", () => {
     expect(wscale(["analyze", CAP("healthy.client.pcap"), "--bogus"]).code).toBe(2);
     expect(wscale(["frobnicate"]).code).toBe(2);

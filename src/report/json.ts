@@ -1,16 +1,15 @@
-import type { AnalysisReport } from "../analysis/analyze.js";
-
 /** The document is handed out in pieces of about this many bytes. */
 const PIECE = 1 << 20;
 
 /**
- * The JSON document as UTF-8 pieces, one array element at a time, so that a report of 60,000
- * connections never exists as one string (that alone took more memory than the analysis). Each
- * connection, finding and input is one compact line: half the bytes of indented JSON, twice as
- * fast to write, and `grep c123` finds a connection whole. Each line is encoded straight into the
- * current piece: no rope of strings to flatten and encode again at write time.
+ * A report (analyze's or compare's) as a JSON document in UTF-8 pieces, one array element at a
+ * time, so that a report of 60,000 connections never exists as one string (that alone took more
+ * memory than the analysis). Each connection, finding and input is one compact line: half the
+ * bytes of indented JSON, twice as fast to write, and `grep c123` finds a connection whole. Each
+ * line is encoded straight into the current piece: no rope of strings to flatten and encode again
+ * at write time.
  */
-export function* renderJson(report: AnalysisReport): Generator<Uint8Array> {
+export function* renderJson(report: object): Generator<Uint8Array> {
   const out = new PieceWriter();
   const entries = Object.entries(report).filter(([, v]) => v !== undefined);
   out.text("{\n");

@@ -5,6 +5,7 @@ import type { InputSummary } from "../../analysis/analyze.js";
 import { compareCaptures } from "../../compare/compare.js";
 import type { CompareFinding, CompareReport, ConnectionMatch, PathDiff } from "../../compare/types.js";
 import type { Severity } from "../../findings/finding.js";
+import { renderJson } from "../../report/json.js";
 import { findingsWorstFirst, impliedExitStatus, severityCounts } from "../../report/model.js";
 import { renderFinding } from "../../report/table.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG } from "../exit-codes.js";
@@ -68,7 +69,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     });
     const text =
       args.format === "json"
-        ? `${JSON.stringify(report, null, 2)}\n`
+        ? renderJson(report)
         : renderCompare(report, colorFor(process.stdout, !args.color || args.output !== undefined));
     await emit(text, args.output);
     for (const input of report.inputs) {

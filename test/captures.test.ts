@@ -191,30 +191,39 @@ describe("captures/: findings from each vantage point", () => {
   });
 });
 
-describe.skipIf(!has("tshark"))("captures/: bytes in flight equal tshark's tcp.analysis.bytes_in_flight", () => {
-  for (const m of files.filter((f) => !f.file.endsWith(".gz"))) {
-    it(m.file, async () => {
-      const out = execFileSync(
-        "tshark",
-        ["-r", join(DIR, m.file), "-T", "fields", "-e", "tcp.srcport", "-e", "tcp.analysis.bytes_in_flight"],
-        {
-          encoding: "utf8",
-          stdio: ["ignore", "pipe", "ignore"],
-        },
-      );
-      const max = new Map<number, number>();
-      for (const line of out.split("\n")) {
-        const [port, flight] = line.split("\t");
-        if (flight) max.set(Number(port), Math.max(max.get(Number(port)) ?? 0, Number(flight)));
-      }
-      const r = await report(m.file);
-      for (const c of r.connections) {
-        expect(c.client.maxInFlight, `client ${c.client.port}`).toBe(max.get(c.client.port) ?? 0);
-        expect(c.server.maxInFlight, `server ${c.server.port}`).toBe(max.get(c.server.port) ?? 0);
-      }
-    });
-  }
-});
+describe.skipIf(!has("tshark"))(
+  "captures/: bytes in flight and window-full segments equal tshark's tcp.analysis.bytes_in_flight and window_full",
+  () => {
+    for (const m of files.filter((f) => !f.file.endsWith(".gz"))) {
+      it(m.file, async () => {
+        const fields = ["tcp.srcport", "tcp.analysis.bytes_in_flight", "tcp.analysis.window_full"];
+        const out = execFileSync(
+          "tshark",
+          ["-r", join(DIR, m.file), "-T", "fields", ...fields.flatMap((f) => ["-e", f])],
+          {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+          },
+        );
+        const maxFlight = new Map<number, number>();
+        const windowFull = new Map<number, number>();
+        for (const line of out.split("\n")) {
+          const [port, flight, full] = line.split("\t");
+          const p = Number(port);
+          if (flight) maxFlight.set(p, Math.max(maxFlight.get(p) ?? 0, Number(flight)));
+          if (full) windowFull.set(p, (windowFull.get(p) ?? 0) + 1);
+        }
+        const r = await report(m.file);
+        for (const c of r.connections) {
+          for (const e of [c.client, c.server]) {
+            expect(e.maxInFlight, `bytes in flight from port ${e.port}`).toBe(maxFlight.get(e.port) ?? 0);
+            expect(e.windowFull, `window-full segments from port ${e.port}`).toBe(windowFull.get(e.port) ?? 0);
+          }
+        }
+      });
+    }
+  },
+);
 
 describe.skipIf(!has("tcpdump"))("captures/: the handshake as tcpdump prints it", () => {
   for (const m of files.filter(

@@ -55,6 +55,7 @@ function endpoint(ip: string, port: number, over: Partial<EndpointSummary> = {})
     largestSegment: 300,
     packets: 6,
     retransmissions: 0,
+    windowFull: 0,
     zeroWindows: { advertisements: 0, episodes: 0, seconds: 0, probes: 0 },
     syn: null,
     ...over,

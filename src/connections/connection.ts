@@ -99,6 +99,18 @@ export class Connection {
 
     // Sequence space: data, retransmissions, bytes in flight.
     const len = seg.payloadLength;
+    // Window full as Wireshark flags it: data up to the peer's last ack + last window << its shift
+    // (raw < 2^16 and shift <= 14, so the shifted window stays below 2^30).
+    if (
+      len > 0 &&
+      (flags & (SYN | FIN | RST)) === 0 &&
+      to.shift !== null &&
+      (seg.seq + len) >>> 0 === (to.lastAckField + (to.lastWindowField << to.shift)) >>> 0
+    ) {
+      from.windowFull++;
+    }
+    from.lastAckField = seg.ack;
+    from.lastWindowField = seg.window;
     const end = (seg.seq + len + ((flags & SYN) !== 0 ? 1 : 0) + ((flags & FIN) !== 0 ? 1 : 0)) >>> 0;
     let isNew: boolean;
     let newBytes = len;
@@ -258,7 +270,7 @@ export class Connection {
     const fromClient = from === this.client;
     const t = seg.time;
     if ((seg.flags & (SYN | RST)) === 0) {
-      const win = from.shift === null ? seg.window : seg.window * 2 ** from.shift;
+      const win = from.shift === null ? seg.window : seg.window << from.shift; // < 2^30: shift <= 14
       (fromClient ? tl.clientWindow : tl.serverWindow).push(t, win, seg.frame);
     }
     // What this segment sent and what it acknowledged change both sides' bytes in flight.

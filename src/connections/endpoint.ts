@@ -138,6 +138,15 @@ export class Endpoint {
   /** Last TSval the peer sent, to time its echo. */
   lastPeerTsVal = -1;
 
+  /** Ack and window fields of the last segment this side sent, whatever its flags (as Wireshark keeps them). */
+  lastAckField = 0;
+  lastWindowField = 0;
+  /**
+   * Data segments that ended exactly at the peer's advertised window edge: its last ack plus its
+   * last window, scaled by the shift it announced. Wireshark's "TCP Window Full", counted the same way.
+   */
+  windowFull = 0;
+
   finSeen = false;
   rstSeen = false;
   packets = 0;

@@ -61,6 +61,8 @@ export interface EndpointSummary {
   largestSegment: number;
   packets: number;
   retransmissions: number;
+  /** Data segments that filled the peer's advertised window to its edge (Wireshark's tcp.analysis.window_full). */
+  windowFull: number;
   zeroWindows: { advertisements: number; episodes: number; seconds: number; probes: number };
   syn: SynSummary | null;
 }
@@ -167,6 +169,7 @@ function summarizeEndpoint(e: Endpoint): EndpointSummary {
     largestSegment: e.largestSegment,
     packets: e.packets,
     retransmissions: e.retransmissions,
+    windowFull: e.windowFull,
     zeroWindows: {
       advertisements: e.zeroWindows,
       episodes: e.zeroWindowEpisodes,

@@ -133,6 +133,20 @@ function latin1(chunk: Uint8Array): string {
   return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
 }
 
+/** Where a packet is in the input and what its IP layer said (the -v details are optional). */
+class PacketIp {
+  frame = 0;
+  time = 0;
+  ttl = 0;
+  id = 0;
+  df = false;
+  mf = false;
+  /** IPv4 total length or IPv6 payload length from -v, -1 unknown. */
+  length = -1;
+  /** The length above counts just the IP header (20 bytes, IPv4) + TCP. */
+  lengthUsable = false;
+}
+
 /**
  * tcpdump's text output (`tcpdump -n`, with any -t variant, -v, -e, -S, -i any, -#, and the 3.x
  * style of old incident reports) as a segment source. Input is consumed line by line as it
@@ -175,30 +189,13 @@ export class TcpdumpTextSource implements SegmentSource {
   /** -ttt (delta) and -ttttt (since the first packet) look alike until a value goes down: then it is -ttt. */
   private relativeIsDelta = false;
 
-  // The packet being parsed.
-  private frame = 0;
-  private time = 0;
-  private ipTtl = 0;
-  private ipId = 0;
-  private ipDf = false;
-  private ipMf = false;
-  /** IPv4 total length or IPv6 payload length from -v, -1 unknown. */
-  private ipLength = -1;
-  /** The IP length above counts just IP header (20 bytes, IPv4) + TCP. */
-  private ipLengthUsable = false;
-
-  // A -v IPv4 header line waiting for its indented TCP line.
+  /** The packet being parsed. */
+  private ip = new PacketIp();
+  // A -v IPv4 header line waiting for its indented TCP line: its fields wait in `held`.
+  private held = new PacketIp();
   private pending = false;
   private pendingLine = 0;
   private pendingOffset = 0;
-  private pendingFrame = 0;
-  private pendingTime = 0;
-  private pendingTtl = 0;
-  private pendingId = 0;
-  private pendingDf = false;
-  private pendingMf = false;
-  private pendingLength = -1;
-  private pendingLengthUsable = false;
 
   // Relative sequence numbers.
   private seqMode = SeqMode.Unknown;
@@ -352,14 +349,7 @@ export class TcpdumpTextSource implements SegmentSource {
       if (!this.pending) return false; // -v details, hex dumps, decoded payload
       this.pending = false;
       this.nonBlank++;
-      this.frame = this.pendingFrame;
-      this.time = this.pendingTime;
-      this.ipTtl = this.pendingTtl;
-      this.ipId = this.pendingId;
-      this.ipDf = this.pendingDf;
-      this.ipMf = this.pendingMf;
-      this.ipLength = this.pendingLength;
-      this.ipLengthUsable = this.pendingLengthUsable;
+      [this.ip, this.held] = [this.held, this.ip];
       let p = 0;
       while (p < s.length && (s.charCodeAt(p) === SPACE || s.charCodeAt(p) === TAB)) p++;
       return this.tcpPart(s, p, seg, true) === Outcome.Segment;
@@ -385,18 +375,19 @@ export class TcpdumpTextSource implements SegmentSource {
     this.closePending();
     this.nonBlank++;
     this.packets++;
-    this.frame = this.packets;
+    const ip = this.ip;
+    ip.frame = this.packets;
     const kind = stamp.kind;
-    this.time = this.timeOf(kind, stamp.value);
+    ip.time = this.timeOf(kind, stamp.value);
     if (kind !== TimeKind.None) this.recognized++;
     let p = stamp.end;
     while (p < s.length && s.charCodeAt(p) === SPACE) p++;
-    this.ipTtl = 0;
-    this.ipId = 0;
-    this.ipDf = false;
-    this.ipMf = false;
-    this.ipLength = -1;
-    this.ipLengthUsable = false;
+    ip.ttl = 0;
+    ip.id = 0;
+    ip.df = false;
+    ip.mf = false;
+    ip.length = -1;
+    ip.lengthUsable = false;
     return this.tcpPart(s, p, seg, false) === Outcome.Segment;
   }
 
@@ -464,15 +455,16 @@ export class TcpdumpTextSource implements SegmentSource {
     this.pending = true;
     this.pendingLine = this.lineNo;
     this.pendingOffset = this.lineOffset;
-    this.pendingFrame = this.frame;
-    this.pendingTime = this.time;
-    this.pendingTtl = byteOr0(numberAfter(s, ", ttl ", tos, close));
-    this.pendingId = u16Or0(numberAfter(s, ", id ", tos, close));
-    this.pendingDf = flags >= 0 && within(s, "DF", flags, flagsEnd) >= 0;
-    this.pendingMf = flags >= 0 && within(s, "+", flags, flagsEnd) >= 0;
+    const held = this.held;
+    held.frame = this.ip.frame;
+    held.time = this.ip.time;
+    held.ttl = byteOr0(numberAfter(s, ", ttl ", tos, close));
+    held.id = u16Or0(numberAfter(s, ", id ", tos, close));
+    held.df = flags >= 0 && within(s, "DF", flags, flagsEnd) >= 0;
+    held.mf = flags >= 0 && within(s, "+", flags, flagsEnd) >= 0;
     const length = numberAfter(s, ", length ", flagsEnd < 0 ? tos : flagsEnd, s.length);
-    this.pendingLength = length;
-    this.pendingLengthUsable = length > 0 && within(s, "options (", tos, s.length) < 0;
+    held.length = length;
+    held.lengthUsable = length > 0 && within(s, "options (", tos, s.length) < 0;
     return Outcome.Header;
   }
 
@@ -480,12 +472,12 @@ export class TcpdumpTextSource implements SegmentSource {
   private ipv6Details(s: string, a: number, b: number): void {
     const hlim = numberAfter(s, "hlim ", a, b);
     if (hlim < 0) return;
-    this.ipTtl = byteOr0(hlim);
+    this.ip.ttl = byteOr0(hlim);
     const nh = within(s, "next-header ", a, b);
     const direct = nh >= 0 && numberAfter(s, "(", nh, b) === 6;
     const length = numberAfter(s, "payload length: ", a, b);
-    this.ipLength = length;
-    this.ipLengthUsable = direct && length > 0;
+    this.ip.length = length;
+    this.ip.lengthUsable = direct && length > 0;
   }
 
   /** Address tokens of `src > dst` ending at `end` (the ':' before the TCP part): parses both into seg. */
@@ -737,17 +729,17 @@ export class TcpdumpTextSource implements SegmentSource {
         optB = close < 0 ? n : close;
         i = close < 0 ? n : close + 1;
       } else if (s.startsWith("(DF)", i)) {
-        this.ipDf = true;
+        this.ip.df = true;
         i += 4;
       } else if (c === 40) {
         // (ttl 64, id 12345, len 60) and other parenthesised IP details
         const close = s.indexOf(")", i);
         const b = close < 0 ? n : close;
         const ttl = numberAfter(s, "ttl ", i, b);
-        if (ttl >= 0) this.ipTtl = byteOr0(ttl);
+        if (ttl >= 0) this.ip.ttl = byteOr0(ttl);
         const id = numberAfter(s, "id ", i, b);
-        if (id >= 0) this.ipId = u16Or0(id);
-        if (within(s, "DF", i, b) >= 0) this.ipDf = true;
+        if (id >= 0) this.ip.id = u16Or0(id);
+        if (within(s, "DF", i, b) >= 0) this.ip.df = true;
         i = b + 1;
       } else if (c === 91) {
         // [tcp sum ok], [tos 0x10], [|tcp]
@@ -773,16 +765,17 @@ export class TcpdumpTextSource implements SegmentSource {
   /** Common tail: header length, IP fields, time, and sequence numbers made absolute. */
   private finishSegment(seg: TcpSegment, optionBytes: number): void {
     seg.input = 0;
-    seg.frame = this.frame;
-    seg.time = this.time;
-    seg.ttl = this.ipTtl;
-    seg.ipId = this.ipId;
-    seg.dontFragment = this.ipDf;
-    seg.fragmented = this.ipMf;
+    const ip = this.ip;
+    seg.frame = ip.frame;
+    seg.time = ip.time;
+    seg.ttl = ip.ttl;
+    seg.ipId = ip.id;
+    seg.dontFragment = ip.df;
+    seg.fragmented = ip.mf;
     let hl = 20 + ((optionBytes + 3) & ~3);
     if (hl > 60) hl = 60;
-    if (this.ipLengthUsable) {
-      const fromIp = this.ipLength - (seg.ipVersion === 4 ? 20 : 0) - seg.payloadLength;
+    if (ip.lengthUsable) {
+      const fromIp = ip.length - (seg.ipVersion === 4 ? 20 : 0) - seg.payloadLength;
       if (fromIp >= 20 && fromIp <= 60 && (fromIp & 3) === 0) hl = fromIp;
     }
     seg.headerLength = hl;

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Connection } from "../src/connections/connection.js";
-import { type ConnectionSummary, summarize } from "../src/connections/summary.js";
+import { type ConnectionSummary, optionKind, optionName, summarize } from "../src/connections/summary.js";
 import { ConnectionTracker } from "../src/connections/tracker.js";
 import { evaluateFindings } from "../src/findings/evaluate.js";
 import { makeSegment, resetFrames, type SegmentSpec } from "./helpers/segments.js";
@@ -305,5 +305,23 @@ describe("windows, data and timing", () => {
     ]).summaries;
     expect(c!.client.ip).toBe("2001:db8::1:0:0:2");
     expect(c!.server.ip).toBe("2001:db8::1");
+  });
+});
+
+describe("option names in the report", () => {
+  it("optionKind() undoes optionName(), named kinds and opt-N alike (compare rebuilds SYNs from names)", () => {
+    expect([0, 1, 2, 3, 4, 5, 8, 30, 34].map(optionName)).toEqual([
+      "eol",
+      "nop",
+      "mss",
+      "wscale",
+      "sackOK",
+      "sack",
+      "TS",
+      "mptcp",
+      "tfo",
+    ]);
+    for (const kind of [0, 1, 2, 3, 4, 5, 8, 30, 34, 6, 77, 253]) expect(optionKind(optionName(kind))).toBe(kind);
+    expect(optionName(77)).toBe("opt-77");
   });
 });

@@ -1,23 +1,7 @@
 import { Endpoint } from "../connections/endpoint.js";
-import type { EndpointSummary, SynSummary } from "../connections/summary.js";
+import { type EndpointSummary, optionKind, type SynSummary } from "../connections/summary.js";
 import { ABSENT, offered, UNKNOWN } from "../connections/wscale.js";
 import { parseIpv4, parseIpv6 } from "../decode/tcpdump-text-fields.js";
-
-const OPTION_KIND: Record<string, number> = {
-  eol: 0,
-  nop: 1,
-  mss: 2,
-  wscale: 3,
-  sackOK: 4,
-  sack: 5,
-  TS: 8,
-  mptcp: 30,
-  tfo: 34,
-};
-
-function kindOf(name: string): number {
-  return OPTION_KIND[name] ?? (Number(name.replace(/^opt-/, "")) || 0);
-}
 
 /**
  * An Endpoint rebuilt from its report summary: what the advice functions of src/findings need
@@ -51,7 +35,7 @@ function synInfo(s: SynSummary, input: number, synAck: boolean): NonNullable<End
     sackPermitted: s.sackPermitted,
     timestamps: s.timestamps,
     tsVal: s.tsVal,
-    optionKinds: s.options.map(kindOf),
+    optionKinds: s.options.map(optionKind),
     longestNopRun: s.longestNopRun,
     optionsTruncated: s.optionsTruncated,
     ttl: s.ttl,

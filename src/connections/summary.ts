@@ -15,8 +15,15 @@ const OPTION_NAMES: Record<number, string> = {
   34: "tfo",
 };
 
+const OPTION_KINDS = new Map(Object.entries(OPTION_NAMES).map(([kind, name]) => [name, Number(kind)]));
+
 export function optionName(kind: number): string {
   return OPTION_NAMES[kind] ?? `opt-${kind}`;
+}
+
+/** The kind optionName() gave this name ("opt-N" is N); 0 for a name it never gives. */
+export function optionKind(name: string): number {
+  return OPTION_KINDS.get(name) ?? (Number(name.replace(/^opt-/, "")) || 0);
 }
 
 /** What one endpoint's SYN carried, in report form. */

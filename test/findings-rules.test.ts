@@ -151,3 +151,85 @@ describe("a capture cut mid-stream (editcap)", () => {
     },
   );
 });
+
+describe("ordinary stacks are ordinary", () => {
+  it("a Windows 7 client (SYN window 8192, then 4380 << 2, falling by 56 >> 2 when 56 bytes arrive) is not accused", () => {
+    const W = "198.18.1.7:49200";
+    const specs: SegmentSpec[] = [
+      { from: W, to: S, flags: "S", seq: 100, win: 8192, wscale: 2, mss: 1460, sackOK: true, time: 0, ttl: 128 },
+      { from: S, to: W, flags: "S.", seq: 9000, ack: 101, win: 65160, wscale: 7, mss: 1460, sackOK: true, time: 0.03 },
+      { from: W, to: S, flags: ".", seq: 101, ack: 9001, win: 4380, time: 0.031, ttl: 128 },
+      { from: W, to: S, flags: "P.", seq: 101, ack: 9001, win: 4380, len: 120, time: 0.032, ttl: 128 },
+    ];
+    let seq = 9001;
+    let t = 0.06;
+    let win = 4380;
+    for (let i = 0; i < 12; i++) {
+      specs.push({ from: S, to: W, flags: "P.", seq, ack: 221, win: 502, len: 56, time: (t += 0.03) });
+      seq += 56;
+      win -= 14; // the application has not read yet: the right edge stays put under shift 2
+      specs.push({ from: W, to: S, flags: ".", seq: 221, ack: seq, win, time: (t += 0.001), ttl: 128 });
+    }
+    const got = findings(specs).filter((f) => f.severity !== "info");
+    expect(got).toEqual([]);
+  });
+
+  it("a macOS client whose window falls by half the data (the application reads half) is not 'rewritten' to a larger shift", () => {
+    const M = "198.18.1.8:53217";
+    const specs: SegmentSpec[] = [
+      { from: M, to: S, flags: "S", seq: 100, win: 65535, wscale: 5, mss: 1460, sackOK: true, ts: [1, 0], time: 0 },
+      {
+        from: S,
+        to: M,
+        flags: "S.",
+        seq: 9000,
+        ack: 101,
+        win: 65160,
+        wscale: 9,
+        mss: 1460,
+        sackOK: true,
+        ts: [7, 1],
+        time: 0.03,
+      },
+      { from: M, to: S, flags: ".", seq: 101, ack: 9001, win: 4117, time: 0.031 },
+    ];
+    let seq = 9001;
+    let t = 0.04;
+    let win = 4117;
+    for (let i = 0; i < 40; i++) {
+      specs.push({ from: S, to: M, flags: ".", seq, ack: 101, win: 128, len: 1448, time: (t += 0.0005) });
+      specs.push({ from: S, to: M, flags: ".", seq: seq + 1448, ack: 101, win: 128, len: 1448, time: (t += 0.0005) });
+      seq += 2896;
+      win -= 2896 >> 6; // falls by acked >> 6 although its shift is 5: half the data was read meanwhile
+      specs.push({ from: M, to: S, flags: ".", seq: 101, ack: seq, win, time: (t += 0.02) });
+    }
+    expect(findings(specs).map((f) => f.id)).not.toContain("scale-rewritten");
+  });
+
+  it("a client that does not scale (its window falls by what arrives) although both SYNs carried wscale: scale-asymmetric", () => {
+    const N = "198.18.1.9:40001";
+    const specs: SegmentSpec[] = [
+      { from: N, to: S, flags: "S", seq: 100, win: 64240, wscale: 7, mss: 1460, sackOK: true, time: 0 },
+      { from: S, to: N, flags: "S.", seq: 9000, ack: 101, win: 65160, wscale: 7, mss: 1460, sackOK: true, time: 0.03 },
+      { from: N, to: S, flags: ".", seq: 101, ack: 9001, win: 60000, time: 0.031 },
+    ];
+    let seq = 9001;
+    let t = 0.04;
+    let win = 60000;
+    for (let i = 0; i < 3; i++) {
+      specs.push({ from: S, to: N, flags: ".", seq, ack: 101, win: 509, len: 1448, time: (t += 0.0005) });
+      seq += 1448;
+      win -= 1448;
+      specs.push({ from: N, to: S, flags: ".", seq: 101, ack: seq, win, time: (t += 0.02) });
+    }
+    const f = findings(specs).find((x) => x.id === "scale-asymmetric");
+    expect(f).toMatchObject({ severity: "error", confidence: "likely", direction: "server-to-client" });
+    expect(f!.message).toContain(
+      "its window fell by exactly the bytes that arrived 3 times, which under shift 7 would move its right edge left: it does not scale",
+    );
+    expect(f!.readAs).toEqual([
+      { side: "server", applied: 7, readWith: 0 },
+      { side: "client", applied: 0, readWith: 7 },
+    ]);
+  });
+});

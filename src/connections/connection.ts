@@ -341,24 +341,23 @@ export class Connection {
   }
 
   /**
-   * Keep the (ack, window) pairs this side sent, and see whether its window fell by exactly the
-   * newly acknowledged bytes >> k: then its right edge stayed put under shift k, which proves the
-   * shift it applies (a window that falls by 56 >> 2 = 14 when 56 bytes arrive is shifted by 2).
+   * Keep the (ack, window) pairs this side sent, and when its window fell while new data arrived,
+   * the largest shift that fall allows (see Endpoint.shrinkBounds).
    */
   private onAckWindow(seg: TcpSegment, from: Endpoint): void {
     const h = from.acks;
     if (h.count > 0 && seqAfter(seg.ack, h.ack(0))) {
       const acked = seqDiff(seg.ack, h.ack(0));
       const fell = h.win(0) - seg.window;
-      // At least 4 raw units, so that exactly one k can match within the rounding of one unit.
-      if (fell >= 4) {
-        for (let k = 0; k <= 14; k++) {
-          if (Math.abs(acked / (1 << k) - fell) <= 1) {
-            from.decrementVotes ??= new Uint16Array(15);
-            if (from.decrementVotes[k]!++ === 0 && from.decrementFrame === 0) from.decrementFrame = seg.frame;
-            break;
-          }
-        }
+      // At least 4 raw units (a fall of one or two is within the rounding of any shift), and no more
+      // than arrived (a window that shrinks even unscaled says nothing about the shift).
+      if (fell >= 4 && fell - 1 <= acked) {
+        let k = 0;
+        while (k < 15 && (fell - 1) * 2 ** (k + 1) <= acked) k++;
+        // Fell by exactly what arrived: the signature of a window that is not scaled at all.
+        if (acked >= 64 && Math.abs(fell - acked) <= 1) from.unscaledFalls++;
+        from.shrinkBounds ??= new Uint16Array(16);
+        if (from.shrinkBounds[k]!++ === 0 && k < 15 && from.shrinkFrame === 0) from.shrinkFrame = seg.frame;
       }
     }
     h.push(seg.ack, seg.window);

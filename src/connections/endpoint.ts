@@ -82,11 +82,15 @@ export class Endpoint {
   /** The acknowledgment number that came with the first raw window. */
   rawFirstAck = 0;
   /**
-   * Its window fell by exactly the newly acknowledged bytes >> k (the right edge stayed put, as
-   * when the application does not read): votes per shift k for the shift this side applies.
+   * Windows that fell as data arrived, each bounding the shift this side can apply: no stack moves
+   * its window's right edge left (RFC 7323 2.4, RFC 9293 3.8.6), so a window that fell by d raw
+   * units while `acked` new bytes arrived allows only shifts k with (d - 1) << k <= acked (one
+   * unit of rounding). shrinkBounds[k] counts falls whose largest allowed shift was k (15: no bound).
    */
-  decrementVotes: Uint16Array | null = null;
-  decrementFrame = 0;
+  shrinkBounds: Uint16Array | null = null;
+  shrinkFrame = 0;
+  /** Falls by exactly the bytes that arrived (at least 64): what an unscaled window does. */
+  unscaledFalls = 0;
 
   dataSegments = 0;
   dataBytes = 0;

@@ -25,14 +25,13 @@ export function captureQuality(conn: Connection): CaptureQualitySummary {
   const outOfOrder = c.outOfOrder + s.outOfOrder;
   const duplicates = c.duplicates + s.duplicates;
   const timeReversed = conn.timeReversed;
-  const packets = Math.max(1, conn.packets);
-  const data = Math.max(1, c.dataBytes + s.dataBytes);
+  const doubtful = duplicates + timeReversed;
   let quality: CaptureQuality = "good";
-  if (uncapturedGaps + duplicates + timeReversed > 0) quality = "fair";
+  if (uncapturedGaps + doubtful > 0) quality = "fair";
+  // One gap or one odd record weakens nothing; several do, and so do holes too many to track.
   if (
     uncapturedGaps >= 3 ||
-    uncapturedBytes > data * 0.01 ||
-    (duplicates + timeReversed) / packets > 0.01 ||
+    (doubtful >= 3 && doubtful >= conn.packets * 0.01) ||
     c.holes.gaveUpBelow >= 0 ||
     s.holes.gaveUpBelow >= 0
   ) {

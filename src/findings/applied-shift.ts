@@ -6,14 +6,17 @@ import type { Confidence } from "./finding.js";
 /**
  * What an endpoint's own windows prove about the shift it applies to them, checked before any
  * finding says a box changed something:
- * - "confirmed": its windows fell by exactly the acknowledged bytes >> s (s the shift in force
- *   here): it applies s, as negotiated;
- * - "larger": it applies more than s (the peer reads its windows too small: a rewrite to s, or a
- *   strip to none);
- * - "none": it applies no shift although s is in force (it never saw its peer's option).
+ * - "larger": it applies more than s, the shift in force at this capture point (the peer reads
+ *   its windows too small: a rewrite to s, or a strip to none);
+ * - "none": it applies no shift although s is in force: it never saw its peer's option.
+ * Windows alone never prove the exact shift: a receiver whose application reads part of the data
+ * makes its window fall by any fraction of what arrived (macOS falls by acked >> 6 at shift 5).
+ * They bound it, as stacks keep their right edge from moving left; but some appliances do shrink
+ * their windows, so a bound alone accuses nobody: "none" also needs windows that fell by exactly
+ * the bytes that arrived, again and again, which is what an unscaled window does.
  */
 export interface AppliedShift {
-  kind: "confirmed" | "larger" | "none";
+  kind: "larger" | "none";
   applied: number;
   confidence: Confidence;
   frame: number;
@@ -23,48 +26,52 @@ export interface AppliedShift {
 
 /** A window of at least this many bytes right after the handshake is implausible for any stack. */
 const IMPLAUSIBLE_FIRST_WINDOW = 32 * 1024 * 1024;
+/** Window falls needed before they bound the shift (one odd fall is not enough). */
+export const MIN_FALLS = 3;
+/** Falls by exactly the bytes that arrived needed to call a window unscaled. */
+export const MIN_EXACT_FALLS = 2;
 
 export function appliedShift(e: Endpoint): AppliedShift | null {
   const s = e.shift;
   if (s === null) return null;
-  return fromDecrements(e, s) ?? fromFirstWindow(e, s);
+  const bound = shiftBound(e);
+  if (bound !== null && bound.shift === 0 && s > 0 && e.unscaledFalls >= MIN_EXACT_FALLS) {
+    return {
+      kind: "none",
+      applied: 0,
+      confidence: e.unscaledFalls >= 8 ? "certain" : "likely",
+      frame: e.shrinkFrame,
+      note: `its window fell by exactly the bytes that arrived ${e.unscaledFalls} times, which under shift ${s} would move its right edge left: it does not scale`,
+    };
+  }
+  const first = fromFirstWindow(e, s);
+  // A first window that claims a larger shift than the falling windows allow is not evidence.
+  if (first?.kind === "larger" && bound !== null && bound.shift < first.applied) return null;
+  return first;
 }
 
 /**
- * Raw windows that fall by exactly acked >> k (the right edge stays put while the application
- * does not read) are the strongest proof there is; k must clearly win the votes.
+ * The largest shift this endpoint's falling windows allow: every fall bounds the shift, and the
+ * true one is below all of them; the MIN_FALLS-th tightest bound is taken, so that one or two odd
+ * falls (a stack that did shrink once) decide nothing. null: too few falls.
  */
-export function decrementShift(e: Endpoint): { shift: number; votes: number } | null {
-  const votes = e.decrementVotes;
-  if (votes === null) return null;
-  let best = 0;
-  let total = 0;
-  for (let k = 0; k < votes.length; k++) {
-    total += votes[k]!;
-    if (votes[k]! > votes[best]!) best = k;
+export function shiftBound(e: Endpoint): { shift: number; falls: number } | null {
+  const b = e.shrinkBounds;
+  if (b === null) return null;
+  let seen = 0;
+  for (let k = 0; k <= MAX_SHIFT; k++) {
+    seen += b[k]!;
+    if (seen >= MIN_FALLS) return { shift: k, falls: seen };
   }
-  const n = votes[best]!;
-  return n >= 2 && n >= 3 * (total - n) ? { shift: best, votes: n } : null;
-}
-
-function fromDecrements(e: Endpoint, s: number): AppliedShift | null {
-  const d = decrementShift(e);
-  if (d === null) return null;
-  const note = `its window fell by exactly the acknowledged bytes >> ${d.shift} on ${d.votes} ACKs`;
-  const confidence: Confidence = d.votes >= 3 ? "certain" : "likely";
-  const frame = e.decrementFrame;
-  if (d.shift === s) return { kind: "confirmed", applied: s, confidence, frame, note };
-  if (d.shift > s) return { kind: "larger", applied: d.shift, confidence, frame, note };
-  if (d.shift === 0) return { kind: "none", applied: 0, confidence, frame, note };
   return null;
 }
 
 /**
  * The first window after the SYN, against the SYN's own (unscaled) window. No stack shrinks its
- * window's right edge (RFC 7323 2.4, RFC 9293): read with shift s, a first window plus the bytes
- * received meanwhile far below the SYN window, and below one MSS (silly-window avoidance keeps
- * real windows above that), means the endpoint shifts by more than s. A first window equal to the
- * SYN window that would be tens of MiB under shift s means it does not shift at all.
+ * window's right edge: read with shift s, a first window plus the bytes received meanwhile far
+ * below the SYN window, and below one MSS (silly-window avoidance keeps real windows above that),
+ * means the endpoint shifts by more than s. A first window equal to the SYN window that would be
+ * tens of MiB under shift s means it does not shift at all.
  */
 function fromFirstWindow(e: Endpoint, s: number): AppliedShift | null {
   const syn = e.syn;

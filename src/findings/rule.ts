@@ -51,6 +51,28 @@ export function windowFullShare(e: Endpoint): number {
   return e.flights > 0 ? e.windowFullFlights / e.flights : 0;
 }
 
+/**
+ * A transfer in either direction ran into the receive window: its sender filled the window in at
+ * least 30% of its flights (seen near the sender), or over at least four round trips it moved at
+ * least half of what the window allows per round trip, and not more than that allows (seen
+ * anywhere, also near the receiver, where flights arrive spread out; faster than the window
+ * allows means the sender reads a larger window than this capture point does). A missing shift
+ * then cost throughput here, not in principle.
+ */
+export function windowBound(conn: Connection): boolean {
+  const rtt = conn.rtt;
+  for (const sender of [conn.client, conn.server]) {
+    if (windowFullShare(sender) >= 0.3) return true;
+    const receiver = sender.peer;
+    const span = sender.lastDataTime - sender.firstDataTime;
+    if (receiver.shift === null || receiver.windows === 0 || !(rtt > 0) || !(span >= 4 * rtt)) continue;
+    const ceiling = (receiver.rawMax * 2 ** receiver.shift) / rtt;
+    const rate = sender.goodBytes / span;
+    if (rate >= 0.5 * ceiling && rate <= 1.1 * ceiling) return true;
+  }
+  return false;
+}
+
 export function directionFrom(conn: Connection, sender: Endpoint): "client-to-server" | "server-to-client" {
   return sender === conn.client ? "client-to-server" : "server-to-client";
 }

@@ -1,6 +1,6 @@
 import { MAX_UNSCALED_WINDOW } from "../../kernel/linux-wscale.js";
 import type { Finding } from "../finding.js";
-import { type RuleContext, rttText, windowRate } from "../rule.js";
+import { type RuleContext, rttText, windowBound, windowRate } from "../rule.js";
 import { looksModern, vantage } from "../vantage.js";
 import { synCookieEvidence } from "./syn-cookies.js";
 
@@ -23,7 +23,9 @@ export function scaleDeclined({ conn, summary, servers }: RuleContext): Finding[
   return [
     {
       id: "scale-declined",
-      severity: "warn",
+      // Seen at the server itself: its own setting, a warning. A guess from an old-looking answer is
+      // a note unless the 64 KiB cap bound this transfer.
+      severity: atServer || windowBound(conn) ? "warn" : "info",
       confidence: atServer ? "certain" : "possible",
       connection: summary.id,
       message:

@@ -1,9 +1,11 @@
+import { isStackPadding } from "../../connections/stacks.js";
 import { MAX_UNSCALED_WINDOW } from "../../kernel/linux-wscale.js";
 import { osAdvice } from "../advice.js";
 import { appliedShift } from "../applied-shift.js";
 import type { Advice, Finding } from "../finding.js";
-import { type RuleContext, rttText, windowFullShare, windowRate } from "../rule.js";
+import { type RuleContext, rttText, windowBound, windowRate } from "../rule.js";
 import { looksModern, vantage } from "../vantage.js";
+import { MIN_RUN } from "./option-cleared-nops.js";
 import { synCookieEvidence } from "./syn-cookies.js";
 
 /**
@@ -18,9 +20,9 @@ export function scaleStripped({ conn, summary, servers }: RuleContext): Finding[
   if (c.syn === null || s.syn === null || c.offered.state !== "present" || s.offered.state !== "absent") return [];
   if (!looksModern(s) || vantage(conn) === "server" || synCookieEvidence(conn, servers) !== null) return [];
   const hidden = appliedShift(s);
-  const nops = s.syn.longestNopRun >= 3;
+  const nops = s.syn.longestNopRun >= MIN_RUN && !isStackPadding(s.syn.optionKinds, true);
   const rtt = conn.rtt;
-  const limited = Math.max(windowFullShare(c), windowFullShare(s)) >= 0.3;
+  const limited = windowBound(conn);
   const cap = `Scaling is off both ways, so every window is capped at ${MAX_UNSCALED_WINDOW} bytes: ${windowRate(MAX_UNSCALED_WINDOW, rtt)} at ${rttText(rtt)}${limited ? ", and this transfer hit that cap" : ""}.`;
   const evidence = [
     { frame: c.syn.frame.frame, note: `client offers wscale ${c.offered.shift}` },
@@ -77,8 +79,9 @@ export function scaleStripped({ conn, summary, servers }: RuleContext): Finding[
   return [
     {
       id: "scale-stripped",
-      // Proven on the path and hurting: an error. "Stripped, or disabled on the server" stays a warning.
-      severity: limited && confidence !== "possible" ? "error" : "warn",
+      // Proven on the path: a warning, an error when it capped this transfer. "Stripped, or disabled on
+      // the server" is a note unless it capped the transfer.
+      severity: confidence === "possible" ? (limited ? "warn" : "info") : limited ? "error" : "warn",
       confidence,
       connection: summary.id,
       ...(direction ? { direction } : {}),

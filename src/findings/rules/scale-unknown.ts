@@ -1,7 +1,7 @@
 import type { Connection } from "../../connections/connection.js";
 import type { Endpoint } from "../../connections/endpoint.js";
 import { formatBytes } from "../../kernel/units.js";
-import { decrementShift } from "../applied-shift.js";
+import { shiftBound } from "../applied-shift.js";
 import type { Finding } from "../finding.js";
 import { label, type RuleContext, roleOf } from "../rule.js";
 
@@ -17,10 +17,10 @@ export function scaleUnknown({ conn, summary }: RuleContext): Finding[] {
     const sender = receiver.peer;
     const ratio = sender.maxInFlightOverRaw;
     const lowerBound = ratio > 1 ? Math.ceil(Math.log2(ratio)) : 0;
-    const proven = decrementShift(receiver);
+    const bound = shiftBound(receiver);
     let inference: string;
-    if (proven !== null) {
-      inference = `Its window fell by exactly the acknowledged bytes >> ${proven.shift} on ${proven.votes} ACKs, so it applies shift ${proven.shift} (inferred): windows of up to ${formatBytes(receiver.rawMax * 2 ** proven.shift)}.`;
+    if (bound !== null && bound.shift === lowerBound) {
+      inference = `Its window fell ${bound.falls} times as data arrived, which allows no shift above ${bound.shift}, and the ${roleOf(conn, sender)}'s bytes in flight need at least ${lowerBound}: it applies shift ${bound.shift} (inferred), windows of up to ${formatBytes(receiver.rawMax * 2 ** bound.shift)}.`;
     } else if (ratio > 1) {
       inference =
         `The ${roleOf(conn, sender)} had up to ${formatBytes(sender.maxInFlight)} in flight (counted only where the capture saw every byte), ` +
@@ -31,7 +31,7 @@ export function scaleUnknown({ conn, summary }: RuleContext): Finding[] {
     out.push({
       id: "scale-unknown",
       severity: "info",
-      confidence: proven !== null || ratio > 1 ? "likely" : "possible",
+      confidence: ratio > 1 ? "likely" : "possible",
       connection: summary.id,
       message: `The ${label(conn, receiver)}'s window-scale shift is unknown (${whyUnknown(conn, receiver)}); its raw windows (up to ${receiver.rawMax}) are not its real window. ${inference}`,
       evidence: [{ frame: receiver.rawFirstFrame, note: `first raw window seen: ${receiver.rawFirst}` }],

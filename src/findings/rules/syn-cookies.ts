@@ -76,7 +76,10 @@ export function synCookies({ conn, summary, servers }: RuleContext): Finding[] {
       confidence: ev.confidence,
       connection: summary.id,
       message:
-        `The server ${s.describe()} answered with a SYN-ACK that carries only an MSS: what a SYN cookie looks like (${ev.why}). ` +
+        `The server ${s.describe()} answered with a SYN-ACK that carries only an MSS: what a SYN cookie looks like (${ev.why})` +
+        (ev.confidence === "possible"
+          ? ", though a server with window scaling and SACK turned off answers the same. "
+          : ". ") +
         `A server falls back to SYN cookies when its listen queue overflows (or with net.ipv4.tcp_syncookies=2); the connection then has no window scaling and no SACK, ` +
         `so windows are capped at ${MAX_UNSCALED_WINDOW} bytes: ${windowRate(MAX_UNSCALED_WINDOW, rtt)} at ${rttText(rtt)}. This is the server's own answer, not a box on the path.`,
       evidence,

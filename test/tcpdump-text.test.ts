@@ -630,8 +630,9 @@ describe("robustness", () => {
     let n = 0;
     while (src.next(seg)) n++;
     expect(n).toBe(110_000);
-    const flows = (src as unknown as { flows: Map<string, unknown> }).flows;
+    const flows = (src as unknown as { sequences: { flows: Map<string, unknown> } }).sequences.flows;
     expect(flows.size).toBeLessThanOrEqual(100_000);
+    expect(flows.size).toBeGreaterThan(50_000);
   });
 
   it("never throws, always ends, and yields only valid segments (random and mutated input)", () => {

@@ -5,6 +5,7 @@
  */
 import { ACK, CWR, ECE, FIN, OptionsState, PSH, RST, SYN, type TcpSegment, URG } from "./segment.js";
 import {
+  badOption,
   endpoint,
   indexIn,
   isDigit,
@@ -83,6 +84,38 @@ function numberAfter(s: string, key: string, a: number, b: number): number {
   return at < 0 ? -1 : readUint(s, at + key.length);
 }
 
+/**
+ * A number in a field ends at the field's end: the end of the line, a comma or a space (or `also`:
+ * ':' of a sequence range, or before the payload's decoding). `win 64240x`, `win 1e5` and
+ * `win 642.40` do not.
+ */
+function endsNumber(s: string, i: number, also = -1): boolean {
+  if (i >= s.length) return true;
+  const c = s.charCodeAt(i);
+  return c === 44 || c === SPACE || c === also;
+}
+
+/** `words` space-separated words from i (up to a '<' of glued options), quoted for a warning. */
+function quoteWord(s: string, i: number, words = 1): string {
+  let end = i;
+  for (let w = 0; w < words && end < s.length; w++) {
+    const sp = s.indexOf(" ", end + 1);
+    end = sp < 0 ? s.length : sp;
+  }
+  const lt = s.indexOf("<", i);
+  return `'${excerpt(s, i, lt >= 0 && lt < end ? lt : end)}'`;
+}
+
+/** The field starting at i, up to the next comma, quoted for a warning. */
+function quoteField(s: string, i: number): string {
+  const comma = s.indexOf(",", i);
+  return `'${excerpt(s, i, comma < 0 ? s.length : comma)}'`;
+}
+
+function badOptionText(s: string): string {
+  return `malformed option '${excerpt(s, badOption.start, badOption.end)}'`;
+}
+
 /** A piece of the input quoted in a warning: short, and printable. */
 function excerpt(s: string, a: number, b: number): string {
   const cut = b - a > 40;
@@ -114,6 +147,23 @@ function isOldFlags(s: string, i: number): boolean {
   if (j === i || s.charCodeAt(j) !== SPACE) return false;
   if (s.charCodeAt(i) === 46 && j - i > 1) return false;
   return indexIn(s, "win ", j, s.length) >= 0 || indexIn(s, "[|tcp]", j, s.length) >= 0;
+}
+
+/** Protocols tcpdump names at the start of a packet without an IP address pair. */
+const PROTOCOL =
+  /^(?:IP6?[ ,]|ARP|RARP|STP|LLDP|CDP|LLC|IPX|vlan|EAPOL|EAP|PPPoE|MPLS|IS-IS|AoE|SLARP|Loopback|IPOIB|aarp|UDLD|DTP|CFM|802\.1)/;
+/** `-i any`: the interface and the direction before the protocol. */
+const ANY_PREFIX = /^\S{1,20} +(?:In|Out|B|M|P) +/;
+/** `-e` on Ethernet: the MAC address pair. */
+const MAC_PAIR = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5} > [0-9a-f]{2}(?::[0-9a-f]{2}){5}[ ,]/;
+
+/** A packet line of tcpdump's (from p on, after any timestamp) that holds no IP address pair. */
+function hasTcpdumpShape(s: string, p: number): boolean {
+  let rest = s.slice(p, p + 96);
+  if (MAC_PAIR.test(rest) || rest.includes("ethertype ")) return true;
+  const any = ANY_PREFIX.exec(rest);
+  if (any !== null) rest = rest.slice(any[0].length);
+  return PROTOCOL.test(rest);
 }
 
 /** Where a packet is in the input and what its IP layer said (the -v details are optional). */
@@ -310,24 +360,23 @@ export class PacketLineParser {
       i += 2;
       if (s.startsWith("seq ", i)) {
         const v = readU32(s, i + 4);
-        if (v < 0) return this.fail("bad seq number");
+        if (v < 0 || !endsNumber(s, scan.end, 58)) return this.fail(`bad seq number ${quoteField(s, i)}`);
         this.printed.hasSeq = true;
         this.printed.seq = v;
-        i = scan.end;
-        if (s.charCodeAt(i) === 58) {
-          seqEnd = readU32(s, i + 1);
-          if (seqEnd < 0) return this.fail("bad seq range");
-          i = scan.end;
+        if (s.charCodeAt(scan.end) === 58) {
+          seqEnd = readU32(s, scan.end + 1);
+          if (seqEnd < 0 || !endsNumber(s, scan.end)) return this.fail(`bad seq range ${quoteField(s, i)}`);
         }
+        i = scan.end;
       } else if (s.startsWith("ack ", i)) {
         const v = readU32(s, i + 4);
-        if (v < 0) return this.fail("bad ack number");
+        if (v < 0 || !endsNumber(s, scan.end)) return this.fail(`bad ack number ${quoteField(s, i)}`);
         this.printed.hasAck = true;
         this.printed.ack = v;
         i = scan.end;
       } else if (s.startsWith("win ", i)) {
         win = readUint(s, i + 4);
-        if (win < 0 || win > 0xffff) return this.fail("bad window");
+        if (win < 0 || win > 0xffff || !endsNumber(s, scan.end)) return this.fail(`bad window ${quoteField(s, i)}`);
         i = scan.end;
       } else if (s.startsWith("options [", i)) {
         optA = i + 9;
@@ -347,7 +396,7 @@ export class PacketLineParser {
         i = j < n ? j + 1 : n;
       } else if (s.startsWith("length ", i)) {
         length = readU32(s, i + 7);
-        if (length < 0) return this.fail("bad length");
+        if (length < 0 || !endsNumber(s, scan.end, 58)) return this.fail(`bad length ${quoteField(s, i)}`);
         i = scan.end;
         break; // what follows is the payload's own decoding
       } else {
@@ -366,6 +415,7 @@ export class PacketLineParser {
     seg.payloadLength = length >= 0 ? length : seqEnd >= 0 ? (seqEnd - this.printed.seq) >>> 0 : 0;
     seg.clearOptions();
     const optionBytes = optA >= 0 ? parseOptions(s, optA, optB, seg) : 0;
+    if (optionBytes < 0) return this.fail(badOptionText(s));
     if (optA >= 0 && optB >= n && seg.optionsState === OptionsState.Complete && length < 0) {
       seg.optionsState = OptionsState.Truncated; // the line ends inside the option list
     }
@@ -405,8 +455,13 @@ export class PacketLineParser {
     }
     if (continuation) return this.fail("not a TCP line after an IP header line");
     // No address pair: ARP, STP, LLDP ... when it has tcpdump's shape.
-    if (timed || /^(?:IP6? |ARP|RARP|STP|LLDP|CDP|LLC|IPX|vlan|EAPOL|PPPoE)/.test(s.slice(p, p + 6))) {
-      return this.skip(REASON_NOT_TCP);
+    if (hasTcpdumpShape(s, p)) return this.skip(REASON_NOT_TCP);
+    // After a timestamp, a protocol tcpdump names and we do not know: counted as a packet, but
+    // such lines alone do not make a file tcpdump's (an application log starts each line with a
+    // date and time too).
+    if (timed) {
+      this.reason = REASON_NOT_TCP;
+      return Outcome.Skipped;
     }
     return this.fail("not a tcpdump packet line");
   }
@@ -441,29 +496,34 @@ export class PacketLineParser {
       }
       if (isDigit(c) && !this.printed.hasSeq && win < 0) {
         const a = readU32(s, i);
-        if (a < 0 || s.charCodeAt(scan.end) !== 58) return this.fail("bad sequence range");
+        if (a < 0 || s.charCodeAt(scan.end) !== 58) return this.fail(`bad sequence range ${quoteWord(s, i)}`);
         const b = readU32(s, scan.end + 1);
-        if (b < 0) return this.fail("bad sequence range");
+        if (b < 0 || !endsNumber(s, scan.end, 40)) return this.fail(`bad sequence range ${quoteWord(s, i)}`);
+        const start = i;
         i = scan.end;
         this.printed.hasSeq = true;
         this.printed.seq = a;
         payload = (b - a) >>> 0;
         if (s.charCodeAt(i) === 40) {
           const len = readUint(s, i + 1);
-          if (len < 0 || s.charCodeAt(scan.end) !== 41) return this.fail("bad segment length");
+          if (len < 0 || s.charCodeAt(scan.end) !== 41 || !endsNumber(s, scan.end + 1)) {
+            return this.fail(`bad segment length ${quoteWord(s, start)}`);
+          }
           payload = len;
           i = scan.end + 1;
         }
       } else if (s.startsWith("ack ", i)) {
         const v = readU32(s, i + 4);
-        if (v < 0) return this.fail("bad ack number");
+        if (v < 0 || !endsNumber(s, scan.end)) return this.fail(`bad ack number ${quoteWord(s, i, 2)}`);
         flags |= ACK;
         this.printed.hasAck = true;
         this.printed.ack = v;
         i = scan.end;
       } else if (s.startsWith("win ", i)) {
         win = readUint(s, i + 4);
-        if (win < 0 || win > 0xffff) return this.fail("bad window");
+        // `win 5840<mss 1460,...>`: tcpdump 3.x glued the options to the window.
+        if (win < 0 || win > 0xffff || !endsNumber(s, scan.end, 60))
+          return this.fail(`bad window ${quoteWord(s, i, 2)}`);
         i = scan.end;
       } else if (s.startsWith("urg ", i)) {
         flags |= URG;
@@ -502,6 +562,7 @@ export class PacketLineParser {
     seg.payloadLength = payload >= 0 ? payload : 0;
     seg.clearOptions();
     const optionBytes = optA >= 0 ? parseOptions(s, optA, optB, seg) : 0;
+    if (optionBytes < 0) return this.fail(badOptionText(s));
     if (optA >= 0 && optB >= n && seg.optionsState === OptionsState.Complete) seg.optionsState = OptionsState.Truncated;
     this.complete(seg, optionBytes);
     return Outcome.Segment;

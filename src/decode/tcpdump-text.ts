@@ -103,7 +103,7 @@ export class TcpdumpTextSource implements SegmentSource {
     if (this.nonBlank > 0 && this.recognized === 0) {
       this.error = {
         offset: 0,
-        message: "not tcpdump output: no line looks like a packet printed by tcpdump (expected e.g. `tcpdump -n` text)",
+        message: "not a capture: no line reads as a packet printed by tcpdump -n (IP, IPv6, ARP, ...)",
       };
     }
   }
@@ -167,7 +167,6 @@ export class TcpdumpTextSource implements SegmentSource {
     this.packets++;
     const kind = stamp.kind;
     this.parser.start(this.packets, this.timeOf(kind, stamp.value));
-    if (kind !== TimeKind.None) this.recognized++;
     let p = stamp.end;
     while (p < s.length && s.charCodeAt(p) === SPACE) p++;
     return this.tcpPart(s, p, seg, false, kind !== TimeKind.None);

@@ -29,13 +29,12 @@ export class OutputError extends Error {
   }
 }
 
-export interface Output {
+/** Where a report goes, written piece by piece as it is made. */
+export interface ReportOutput {
   /** The report goes to our stdout (colour and terminal width may apply). */
   readonly toStdout: boolean;
-  /** Write one piece, waiting while the destination cannot take more. */
-  write(piece: string | Uint8Array): Promise<void>;
-  /** Write every piece of a report. */
-  writeAll(text: ReportText): Promise<void>;
+  /** Write these pieces; resolves when the destination can take more (it waits for a slow reader). */
+  write(text: ReportText): Promise<void>;
   /** Everything is written: flush, and put a replaced file in place. */
   close(): Promise<void>;
   /** Give up: a temporary file is removed and the target stays as it was. */
@@ -53,7 +52,7 @@ type Target =
  * the temporary file. `path` undefined or "-" is stdout. `inputs` are the paths being read ("-"
  * is stdin): the output may not be one of them.
  */
-export async function openOutput(path: string | undefined, inputs: readonly string[]): Promise<Output> {
+export async function openOutput(path: string | undefined, inputs: readonly string[]): Promise<ReportOutput> {
   const shown = path === undefined || path === "-" ? "stdout" : path;
   const target: Target = path === undefined || path === "-" ? { kind: "descriptor", fd: 1 } : await resolveTarget(path);
   const identity = target.kind === "descriptor" ? await descriptorStat(shown, target.fd) : target.stat;
@@ -76,7 +75,7 @@ export async function openOutput(path: string | undefined, inputs: readonly stri
 export async function writeReport(text: ReportText, path: string | undefined, inputs: readonly string[]) {
   const out = await openOutput(path, inputs);
   try {
-    await out.writeAll(text);
+    await out.write(text);
     await out.close();
   } catch (e) {
     await out.abort();
@@ -215,18 +214,16 @@ export function describe(e: unknown): string {
 }
 
 /** stdout or stderr: Node's own streams, which keep our writes in order with everything else printed. */
-class StreamOutput implements Output {
+class StreamOutput implements ReportOutput {
   constructor(
     private readonly stream: NodeJS.WriteStream,
     readonly toStdout: boolean,
   ) {}
 
-  async write(piece: string | Uint8Array): Promise<void> {
-    if (!this.stream.write(piece)) await new Promise((r) => this.stream.once("drain", r));
-  }
-
-  async writeAll(text: ReportText): Promise<void> {
-    for (const piece of typeof text === "string" ? [text] : text) await this.write(piece);
+  async write(text: ReportText): Promise<void> {
+    for (const piece of typeof text === "string" ? [text] : text) {
+      if (!this.stream.write(piece)) await new Promise((r) => this.stream.once("drain", r));
+    }
   }
 
   close(): Promise<void> {
@@ -237,7 +234,7 @@ class StreamOutput implements Output {
 }
 
 /** A descriptor written directly: another inherited one, a device, a FIFO, or a temporary file. */
-class DescriptorOutput implements Output {
+class DescriptorOutput implements ReportOutput {
   readonly toStdout = false;
   /** The reader went away (EPIPE): like stdout into `| head`, the rest is dropped without an error. */
   private gone = false;
@@ -248,7 +245,11 @@ class DescriptorOutput implements Output {
     protected readonly handle: FileHandle | null,
   ) {}
 
-  async write(piece: string | Uint8Array): Promise<void> {
+  async write(text: ReportText): Promise<void> {
+    for (const piece of typeof text === "string" ? [text] : text) await this.writePiece(piece);
+  }
+
+  private async writePiece(piece: string | Uint8Array): Promise<void> {
     if (this.gone) return;
     const bytes = typeof piece === "string" ? Buffer.from(piece) : piece;
     for (let at = 0; at < bytes.length; ) {
@@ -265,10 +266,6 @@ class DescriptorOutput implements Output {
         else throw new OutputError(this.path, describe(e));
       }
     }
-  }
-
-  async writeAll(text: ReportText): Promise<void> {
-    for (const piece of typeof text === "string" ? [text] : text) await this.write(piece);
   }
 
   async close(): Promise<void> {

@@ -155,7 +155,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     // The status first: a reader that stops early (`| head`) ends the run with it.
     process.exitCode = impliedExitStatus(severityCounts(report.findings), args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK;
     try {
-      await out.writeAll(renderReport(report, args, out.toStdout));
+      await out.write(renderReport(report, args, out.toStdout));
       await out.close();
     } catch (e) {
       await out.abort();

@@ -83,7 +83,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
       report = await compareCaptures(a, b, { idleTimeout: args.idleTimeout });
       const failed = impliedExitStatus(severityCounts(report.findings), args.failOn) === 1;
       process.exitCode = failed ? EXIT_FINDINGS : EXIT_OK;
-      await out.writeAll(
+      await out.write(
         args.format === "json"
           ? renderJson(report)
           : renderCompare(report, colorFor(process.stdout, !args.color || !out.toStdout)),

@@ -167,10 +167,10 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     if (ndjson) {
       out(JSON.stringify({ type: "report", ...report }));
     } else if (args.format === "json") {
-      await output.writeAll(renderJson(report));
+      await output.write(renderJson(report));
     } else {
       out("");
-      await output.writeAll(renderTable(report, { color }));
+      await output.write(renderTable(report, { color }));
     }
     await output.close();
     // Stopped by a signal while the pipe stays open, a read of stdin may still be pending: it

@@ -33,7 +33,8 @@ describe("wscale analyze", () => {
     expect(report.connections[0].client.wscaleOffered).toBe(10);
   });
 
-  it("every capture in captures/ gives schema-valid JSON", () => {
+  // One run per capture (about 30): minutes on a busy 2-core machine.
+  it("every capture in captures/ gives schema-valid JSON", { timeout: 180_000 }, () => {
     const validate = new Ajv2020({ allErrors: true }).compile(
       JSON.parse(readFileSync(join(ROOT, "schema/report.schema.json"), "utf8")),
     );

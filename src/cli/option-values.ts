@@ -187,6 +187,14 @@ export function captureInterface(value: string): string {
   return value;
 }
 
+/** --idle-timeout, the same for every command that reads captures. */
+export const idleTimeoutOption = {
+  type: "string",
+  default: "300",
+  coerce: single("idle-timeout", positiveSeconds),
+  describe: "seconds of capture time before an idle connection is finalised (300, 90s, 5min)",
+} as const;
+
 /** Flags that take no value: a negative number after one of them is an operand, not its value. */
 const FLAGS = new Set(["--color", "--no-color", "--help", "-h", "--version"]);
 /** Options whose value may be "-" (stdout), which yargs would otherwise take for an operand. */

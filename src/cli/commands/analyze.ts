@@ -11,7 +11,7 @@ import { renderNdjson } from "../../report/ndjson.js";
 import { DEFAULT_WIDTH, renderTable } from "../../report/table.js";
 import { printWarnings } from "../diagnostics.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG, OUTPUT_HELP } from "../exit-codes.js";
-import { positiveSeconds, single, text, wholeNumber } from "../option-values.js";
+import { idleTimeoutOption, single, text, wholeNumber } from "../option-values.js";
 import { openOutput, type ReportText } from "../output.js";
 import { restoreStdinArg } from "../stdin-arg.js";
 import { colorFor } from "../terminal.js";
@@ -95,12 +95,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         coerce: single("fail-on", text<Severity | "never">),
         describe: "exit 1 when a finding of this severity or worse is found",
       })
-      .option("idle-timeout", {
-        type: "string",
-        default: "300",
-        coerce: single("idle-timeout", positiveSeconds),
-        describe: "seconds of capture time before an idle connection is finalised (300, 90s, 5min)",
-      })
+      .option("idle-timeout", idleTimeoutOption)
       .option("top", {
         type: "string",
         coerce: single("top", wholeNumber),
@@ -143,18 +138,16 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       timeline: args.format === "html",
       onProgress: progress,
     };
-    let report: Awaited<ReturnType<typeof analyze>>;
+    let report: AnalysisReport;
     try {
-      report = await analyze(files, options);
-    } catch (e) {
-      await out.abort();
-      throw e;
-    } finally {
-      if (shown) process.stderr.write("\r\x1b[K");
-    }
-    // The status first: a reader that stops early (`| head`) ends the run with it.
-    process.exitCode = impliedExitStatus(severityCounts(report.findings), args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK;
-    try {
+      try {
+        report = await analyze(files, options);
+      } finally {
+        if (shown) process.stderr.write("\r\x1b[K");
+      }
+      // The status first: a reader that stops early (`| head`) ends the run with it.
+      const failed = impliedExitStatus(severityCounts(report.findings), args.failOn) === 1;
+      process.exitCode = failed ? EXIT_FINDINGS : EXIT_OK;
       await out.write(renderReport(report, args, out.toStdout));
       await out.close();
     } catch (e) {

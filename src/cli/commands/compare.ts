@@ -11,7 +11,7 @@ import { findingsWorstFirst, impliedExitStatus, severityCounts } from "../../rep
 import { renderFinding } from "../../report/table.js";
 import { printWarnings } from "../diagnostics.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG, OUTPUT_HELP } from "../exit-codes.js";
-import { positiveSeconds, single, text } from "../option-values.js";
+import { idleTimeoutOption, single, text } from "../option-values.js";
 import { openOutput } from "../output.js";
 import { restoreStdinArg, STDIN_TOKEN } from "../stdin-arg.js";
 import { colorFor } from "../terminal.js";
@@ -55,12 +55,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         coerce: single("fail-on", text<Severity | "never">),
         describe: "exit 1 when a finding of this severity or worse is found (compare findings and each capture's own)",
       })
-      .option("idle-timeout", {
-        type: "string",
-        default: "300",
-        coerce: single("idle-timeout", positiveSeconds),
-        describe: "seconds of capture time before an idle connection is finalised (300, 90s, 5min)",
-      })
+      .option("idle-timeout", idleTimeoutOption)
       .option("color", {
         type: "boolean",
         default: true,

@@ -9,7 +9,7 @@ import { renderJson } from "../../report/json.js";
 import { impliedExitStatus, severityCounts } from "../../report/model.js";
 import { renderFinding, renderTable } from "../../report/table.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG, settleBeforeExit } from "../exit-codes.js";
-import { captureInterface, positiveSeconds, single, text } from "../option-values.js";
+import { captureInterface, idleTimeoutOption, single, text } from "../option-values.js";
 import { openOutput } from "../output.js";
 import { restoreStdinArg } from "../stdin-arg.js";
 import { colorFor } from "../terminal.js";
@@ -58,12 +58,7 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
         default: "error" as const,
         coerce: single("fail-on", text<Severity | "never">),
       })
-      .option("idle-timeout", {
-        type: "string",
-        default: "300",
-        coerce: single("idle-timeout", positiveSeconds),
-        describe: "seconds of capture time before an idle connection is finalised (300, 90s, 5min)",
-      })
+      .option("idle-timeout", idleTimeoutOption)
       .option("color", { type: "boolean", default: true })
       .check((a) => {
         // A string (not a throw) reaches the usage-error path: exit 2.

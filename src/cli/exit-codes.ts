@@ -5,10 +5,6 @@ export const EXIT_FINDINGS = 1;
 /** Usage error, an input that cannot be read (also one of several: the others are still reported), or an output that cannot be written. */
 export const EXIT_USAGE = 2;
 
-/** The -o option of every command that writes a report. */
-export const OUTPUT_HELP =
-  "write the report to this file instead of stdout: a regular file is replaced whole (a temporary file, then renamed; a symlink's target is replaced), a device, FIFO or >(command) is written through; never one of the inputs";
-
 /** Shown under every command's --help. */
 export const HELP_EPILOG = `Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage error, an input that cannot be read (with several inputs: each unreadable one named in one line, the others reported), or an output that cannot be written.
 Units: windows in bytes, rates in bit/s (JSON: bytes/s). NO_COLOR or --no-color turns colour off.`;

@@ -12,7 +12,7 @@ import { liveCommand } from "./commands/live.js";
 import { sysctlCommand } from "./commands/sysctl.js";
 import { EXIT_USAGE, HELP_EPILOG, settleBeforeExit } from "./exit-codes.js";
 import { protectValues } from "./option-values.js";
-import { describe } from "./output.js";
+import { causeOf } from "./output.js";
 import { protectStdinArg } from "./stdin-arg.js";
 
 /** Errors a user can act on become one line on stderr and exit 2; anything else is a bug and keeps its stack. */
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
 
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   if (e.code === "EPIPE") process.exit(process.exitCode ?? 0); // `wscale ... | head` is not an error
-  fail(`stdout: ${describe(e)}`);
+  fail(`stdout: ${causeOf(e)}`);
 });
 
 await main();

@@ -15,6 +15,10 @@ import { type FileHandle, lstat, open, readlink, rename, rm, stat } from "node:f
 import { basename, dirname, join, resolve } from "node:path";
 import { escapeControl } from "../report/escape.js";
 
+/** How -o behaves, for the --help of every command that has it. */
+export const OUTPUT_HELP =
+  "write the report to this file instead of stdout: a regular file is replaced whole (a temporary file, then renamed; a symlink's target is replaced), a device, FIFO or >(command) is written through; never one of the inputs";
+
 /** A report: one string, or the pieces of a large one (text or UTF-8 bytes). */
 export type ReportText = string | Iterable<string | Uint8Array>;
 
@@ -105,14 +109,14 @@ async function resolveTarget(path: string): Promise<Target> {
     try {
       st = await lstat(current, { bigint: true });
     } catch (e) {
-      if (errorCode(e) !== "ENOENT") throw new OutputError(path, describe(e));
+      if (errorCode(e) !== "ENOENT") throw new OutputError(path, causeOf(e));
       if (current.endsWith("/")) throw new OutputError(path, "no such directory");
       await requireDirectory(path, dirname(current));
       return { kind: "replace", path: current, stat: null };
     }
     if (st.isSymbolicLink()) {
       const to = await readlink(current).catch((e) => {
-        throw new OutputError(path, describe(e));
+        throw new OutputError(path, causeOf(e));
       });
       // Another process's descriptor (/proc/PID/fd/N -> "pipe:[123]") is no path: open it as it is.
       if (!to.startsWith("/") && /^\/proc\/[^/]+\/fd\//.test(current)) return through(path);
@@ -132,7 +136,7 @@ async function through(path: string): Promise<Target> {
   try {
     return { kind: "through", path, stat: await stat(path, { bigint: true }) };
   } catch (e) {
-    throw new OutputError(path, describe(e));
+    throw new OutputError(path, causeOf(e));
   }
 }
 
@@ -141,7 +145,7 @@ async function requireDirectory(path: string, dir: string): Promise<void> {
     if ((await stat(dir)).isDirectory()) return;
   } catch (e) {
     if (errorCode(e) === "ENOENT") throw new OutputError(path, `no such directory ${escapeControl(dir)}`);
-    throw new OutputError(path, describe(e));
+    throw new OutputError(path, causeOf(e));
   }
   throw new OutputError(path, `${escapeControl(dir)} is not a directory`);
 }
@@ -152,7 +156,7 @@ function descriptorStat(path: string, fd: number): Promise<BigIntStats | null> {
       if (err === null) done(st);
       // Our stdout closed (`>&-`) is found out when writing; any other descriptor must be open.
       else if (fd === 1) done(null);
-      else fail(new OutputError(path, describe(err)));
+      else fail(new OutputError(path, causeOf(err)));
     }),
   );
 }
@@ -179,7 +183,7 @@ async function openOrFail(path: string, how: () => Promise<FileHandle>): Promise
   try {
     return await how();
   } catch (e) {
-    throw new OutputError(path, describe(e));
+    throw new OutputError(path, causeOf(e));
   }
 }
 
@@ -207,7 +211,7 @@ const CAUSES: Record<string, string> = {
 };
 
 /** The cause of a failed system call as a short phrase (no stack, no syscall name). */
-export function describe(e: unknown): string {
+export function causeOf(e: unknown): string {
   const code = errorCode(e);
   if (code !== undefined) return CAUSES[code] ?? code;
   return e instanceof Error ? e.message : String(e);
@@ -263,7 +267,7 @@ class DescriptorOutput implements ReportOutput {
         }
         // A descriptor someone else made non-blocking: wait for room instead of failing.
         if (code === "EAGAIN") await new Promise((r) => setTimeout(r, 5));
-        else throw new OutputError(this.path, describe(e));
+        else throw new OutputError(this.path, causeOf(e));
       }
     }
   }
@@ -327,7 +331,7 @@ class ReplacingOutput extends DescriptorOutput {
         if (process.getuid?.() === 0) await handle.chown(Number(old.uid), Number(old.gid));
       } catch (e) {
         await out.abort();
-        throw new OutputError(path, describe(e));
+        throw new OutputError(path, causeOf(e));
       }
     }
     return out;
@@ -341,7 +345,7 @@ class ReplacingOutput extends DescriptorOutput {
       await rename(this.tmp, this.target);
     } catch (e) {
       await this.abort();
-      throw e instanceof OutputError ? e : new OutputError(this.path, describe(e));
+      throw e instanceof OutputError ? e : new OutputError(this.path, causeOf(e));
     }
     this.finished = true;
     this.unhook();

@@ -10,9 +10,9 @@ import { impliedExitStatus, plural, severityCounts } from "../../report/model.js
 import { renderNdjson } from "../../report/ndjson.js";
 import { DEFAULT_WIDTH, renderTable } from "../../report/table.js";
 import { printWarnings } from "../diagnostics.js";
-import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG, OUTPUT_HELP } from "../exit-codes.js";
+import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG } from "../exit-codes.js";
 import { idleTimeoutOption, single, text, wholeNumber } from "../option-values.js";
-import { openOutput, type ReportText } from "../output.js";
+import { OUTPUT_HELP, openOutput, type ReportText } from "../output.js";
 import { restoreStdinArg } from "../stdin-arg.js";
 import { colorFor } from "../terminal.js";
 

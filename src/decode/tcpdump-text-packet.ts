@@ -17,10 +17,10 @@ import {
 } from "./tcpdump-text-fields.js";
 import { PrintedNumbers } from "./tcpdump-text-sequence.js";
 
-export const REASON_NOT_TCP = "not TCP";
-export const REASON_LATER_FRAGMENT = "later IP fragment";
-export const REASON_TRUNCATED = "truncated before the TCP header";
-export const REASON_MALFORMED = "malformed header";
+const REASON_NOT_TCP = "not TCP";
+const REASON_LATER_FRAGMENT = "later IP fragment";
+const REASON_TRUNCATED = "truncated before the TCP header";
+const REASON_MALFORMED = "malformed header";
 
 /** What one packet line gave. */
 export enum Outcome {

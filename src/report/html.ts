@@ -9,6 +9,7 @@ import type { AnalysisReport } from "../analysis/analyze.js";
 import type { ConnectionSummary, EndpointSummary, Timeline } from "../connections/summary.js";
 import type { Finding, Severity } from "../findings/finding.js";
 import { escapeXml as esc, renderChartSvg } from "./chart-svg.js";
+import { escapeControl } from "./escape.js";
 import {
   findingsByConnection,
   groupFindings,
@@ -96,7 +97,7 @@ export function renderHtml(report: AnalysisReport, opts: HtmlOptions = {}): stri
   const detailedIds = new Set(detailed.map((c) => c.id));
   const conns = new Map(report.connections.map((c) => [c.id, c]));
   const byConn = findingsByConnection(report.findings);
-  const names = report.inputs.map((i) => i.path.split("/").pop() || i.path).join(", ");
+  const names = report.inputs.map((i) => escapeControl(i.path.split("/").pop() || i.path)).join(", ");
   const out: string[] = [
     "<!doctype html>",
     '<html lang="en">',
@@ -162,11 +163,13 @@ function inputsSection(report: AnalysisReport): string[] {
   ];
   for (const i of report.inputs) {
     out.push(
-      `<tr><td class="addr">${esc(i.path)}</td><td>${esc(i.format)}${i.gzip ? " (gzip)" : ""}</td><td>${esc(linkNames(i.linkTypes) || "-")}</td><td class="num">${i.packets}</td><td class="num">${i.tcpSegments}</td></tr>`,
+      `<tr><td class="addr">${esc(escapeControl(i.path))}</td><td>${esc(i.format)}${i.gzip ? " (gzip)" : ""}</td><td>${esc(linkNames(i.linkTypes) || "-")}</td><td class="num">${i.packets}</td><td class="num">${i.tcpSegments}</td></tr>`,
     );
   }
   out.push("</tbody></table></div>");
-  const warnings = report.inputs.flatMap((i) => i.warnings.map((w) => ({ path: i.path, ...w })));
+  const warnings = report.inputs.flatMap((i) =>
+    i.warnings.map((w) => ({ ...w, path: escapeControl(i.path), message: escapeControl(w.message) })),
+  );
   if (warnings.length > 0) {
     out.push("<ul>");
     for (const w of warnings)

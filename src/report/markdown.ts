@@ -7,6 +7,7 @@
 import type { AnalysisReport } from "../analysis/analyze.js";
 import type { ConnectionSummary } from "../connections/summary.js";
 import type { Finding } from "../findings/finding.js";
+import { escapeControl } from "./escape.js";
 import {
   groupFindings,
   hostPort,
@@ -92,7 +93,7 @@ export function renderMarkdown(report: AnalysisReport, opts: MarkdownOptions = {
   for (const i of report.inputs) {
     out.push(
       row([
-        mdCode(i.path),
+        mdCode(escapeControl(i.path)),
         `${i.format}${i.gzip ? " (gzip)" : ""}`,
         cell(linkNames(i.linkTypes) || "-"),
         String(i.packets),
@@ -100,7 +101,9 @@ export function renderMarkdown(report: AnalysisReport, opts: MarkdownOptions = {
       ]),
     );
   }
-  const warnings = report.inputs.flatMap((i) => i.warnings.map((w) => ({ path: i.path, ...w })));
+  const warnings = report.inputs.flatMap((i) =>
+    i.warnings.map((w) => ({ ...w, path: escapeControl(i.path), message: escapeControl(w.message) })),
+  );
   if (warnings.length > 0) {
     out.push("", "Warnings:", "");
     for (const w of warnings) out.push(`- ${mdCode(w.path)}: byte ${w.offset}: ${mdText(w.message)}`);

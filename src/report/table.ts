@@ -3,6 +3,7 @@ import Table from "cli-table3";
 import type { AnalysisReport } from "../analysis/analyze.js";
 import type { ConnectionSummary, EndpointSummary } from "../connections/summary.js";
 import type { Finding } from "../findings/finding.js";
+import { escapeControl } from "./escape.js";
 import {
   groupFindings,
   hostPort,
@@ -279,12 +280,7 @@ export function renderFinding(f: Finding, c: ChalkInstance, opts: FindingOptions
  * Control characters from a file name or a capture shown as escapes, so that they cannot move the
  * cursor or change colours on the terminal (line breaks kept only where asked).
  */
-export function printable(text: string, keepNewlines = false): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) =>
-    keepNewlines && ch === "\n" ? ch : `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
-}
+export const printable = escapeControl;
 
 function paint(c: ChalkInstance, severity: Finding["severity"], text: string): string {
   return severity === "error" ? c.red(text) : severity === "warn" ? c.yellow(text) : c.blue(text);

@@ -2,15 +2,19 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { type AnalysisReport, type AnalyzeOptions, analyze } from "../../analysis/analyze.js";
 import type { Severity } from "../../findings/finding.js";
 import { renderCsv } from "../../report/csv.js";
+import { escapeControl } from "../../report/escape.js";
 import { renderHtml } from "../../report/html.js";
 import { renderJson } from "../../report/json.js";
 import { renderMarkdown } from "../../report/markdown.js";
 import { impliedExitStatus, plural, severityCounts } from "../../report/model.js";
 import { renderNdjson } from "../../report/ndjson.js";
 import { DEFAULT_WIDTH, renderTable } from "../../report/table.js";
+import { printWarnings } from "../diagnostics.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG } from "../exit-codes.js";
+import { idleTimeoutOption, single, text, wholeNumber } from "../option-values.js";
+import { OUTPUT_HELP, openOutput, type ReportText } from "../output.js";
 import { restoreStdinArg } from "../stdin-arg.js";
-import { colorFor, emit, type ReportText } from "../terminal.js";
+import { colorFor } from "../terminal.js";
 
 export const FORMATS = ["table", "json", "ndjson", "csv", "md", "html"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -36,6 +40,7 @@ export function terminalWidth(stream: NodeJS.WriteStream, toFile: boolean): numb
 export function renderReport(
   report: AnalysisReport,
   args: Pick<AnalyzeArgs, "format" | "output" | "top" | "color" | "failOn">,
+  toStdout = args.output === undefined || args.output === "-",
 ): ReportText {
   switch (args.format) {
     case "json":
@@ -49,7 +54,7 @@ export function renderReport(
     case "html":
       return renderHtml(report, { top: args.top });
     case "table": {
-      const toFile = args.output !== undefined && args.output !== "-";
+      const toFile = !toStdout;
       return renderTable(report, {
         color: colorFor(process.stdout, !args.color || toFile),
         top: args.top,
@@ -74,26 +79,26 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         alias: "F",
         choices: FORMATS,
         default: "table" as const,
+        coerce: single("format", text<Format>),
         describe:
           "table: for the terminal; json: the whole report (schema/report.schema.json); ndjson: a line per connection and finding, then a summary; csv: a row per connection; md: for a ticket; html: one self-contained file with charts",
       })
       .option("output", {
         alias: "o",
         type: "string",
-        describe: "write the report to this file (atomically: a temporary file, then renamed)",
+        coerce: single("output", text),
+        describe: OUTPUT_HELP,
       })
       .option("fail-on", {
         choices: ["info", "warn", "error", "never"] as const,
         default: "error" as const,
+        coerce: single("fail-on", text<Severity | "never">),
         describe: "exit 1 when a finding of this severity or worse is found",
       })
-      .option("idle-timeout", {
-        type: "number",
-        default: 300,
-        describe: "seconds of capture time before an idle connection is finalised",
-      })
+      .option("idle-timeout", idleTimeoutOption)
       .option("top", {
-        type: "number",
+        type: "string",
+        coerce: single("top", wholeNumber),
         describe:
           "table, md and html: show the worst N connections (default: all, or the worst 50 when there are more); csv, json and ndjson always have all",
       })
@@ -101,11 +106,6 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         type: "boolean",
         default: true,
         describe: "colour on a terminal (--no-color, or NO_COLOR, turns it off)",
-      })
-      .check((a) => {
-        const top = a.top as number | undefined;
-        // A string is a usage error (one line, exit 2), not a crash.
-        return top === undefined || (Number.isInteger(top) && top >= 0) ? true : "--top needs a whole number >= 0";
       })
       .example("$0 analyze capture.pcap", "table of connections and findings")
       .example(
@@ -118,6 +118,9 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       .example("tcpdump -w - -U tcp | $0 analyze -", "read a capture from stdin")
       .epilog(HELP_EPILOG) as unknown as Argv<AnalyzeArgs>,
   handler: async (args: ArgumentsCamelCase<AnalyzeArgs>) => {
+    const files = args.files.map(restoreStdinArg);
+    // Before reading anything: an output that cannot be written, or that is one of the inputs, fails now.
+    const out = await openOutput(args.output, files);
     // The HTML report charts each connection over time: ask the analysis to record a timeline.
     // Progress goes to stderr, only when a person is watching it, at most four times a second.
     let shown = false;
@@ -135,23 +138,27 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       timeline: args.format === "html",
       onProgress: progress,
     };
-    let report: Awaited<ReturnType<typeof analyze>>;
+    let report: AnalysisReport;
     try {
-      report = await analyze(args.files.map(restoreStdinArg), options);
-    } finally {
-      if (shown) process.stderr.write("\r\x1b[K");
+      try {
+        report = await analyze(files, options);
+      } finally {
+        if (shown) process.stderr.write("\r\x1b[K");
+      }
+      // The status first: a reader that stops early (`| head`) ends the run with it.
+      const failed = impliedExitStatus(severityCounts(report.findings), args.failOn) === 1;
+      process.exitCode = failed ? EXIT_FINDINGS : EXIT_OK;
+      await out.write(renderReport(report, args, out.toStdout));
+      await out.close();
+    } catch (e) {
+      await out.abort();
+      throw e;
     }
-    await emit(renderReport(report, args), args.output);
-    for (const input of report.inputs) {
-      for (const w of input.warnings)
-        process.stderr.write(`wscale: warning: ${input.path}: byte ${w.offset}: ${w.message}\n`);
-    }
-    const counts = severityCounts(report.findings);
-    if (args.output !== undefined && args.output !== "-" && process.stderr.isTTY) {
+    printWarnings(report.inputs);
+    if (!out.toStdout && process.stderr.isTTY) {
       process.stderr.write(
-        `wscale: wrote ${args.output} (${args.format}: ${plural(report.connections.length, "connection")}, ${plural(report.findings.length, "finding")})\n`,
+        `wscale: wrote ${escapeControl(args.output ?? "-")} (${args.format}: ${plural(report.connections.length, "connection")}, ${plural(report.findings.length, "finding")})\n`,
       );
     }
-    process.exitCode = impliedExitStatus(counts, args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK;
   },
 };

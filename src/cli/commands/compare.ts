@@ -5,12 +5,16 @@ import type { InputSummary } from "../../analysis/analyze.js";
 import { compareCaptures } from "../../compare/compare.js";
 import type { CompareFinding, CompareReport, ConnectionMatch, PathDiff } from "../../compare/types.js";
 import type { Severity } from "../../findings/finding.js";
+import { escapeControl } from "../../report/escape.js";
 import { renderJson } from "../../report/json.js";
 import { findingsWorstFirst, impliedExitStatus, severityCounts } from "../../report/model.js";
 import { renderFinding } from "../../report/table.js";
+import { printWarnings } from "../diagnostics.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG } from "../exit-codes.js";
+import { idleTimeoutOption, single, text } from "../option-values.js";
+import { OUTPUT_HELP, openOutput } from "../output.js";
 import { restoreStdinArg, STDIN_TOKEN } from "../stdin-arg.js";
-import { colorFor, emit } from "../terminal.js";
+import { colorFor } from "../terminal.js";
 import { UsageError } from "./sysctl.js";
 
 export interface CompareArgs {
@@ -38,18 +42,20 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         demandOption: true,
         describe: "capture B, taken elsewhere on the path (either order: which one is nearer the client is worked out)",
       })
-      .option("format", { alias: "F", choices: ["table", "json"] as const, default: "table" as const })
-      .option("output", { alias: "o", type: "string", describe: "write the report to this file (atomically)" })
+      .option("format", {
+        alias: "F",
+        choices: ["table", "json"] as const,
+        default: "table" as const,
+        coerce: single("format", text<CompareArgs["format"]>),
+      })
+      .option("output", { alias: "o", type: "string", coerce: single("output", text), describe: OUTPUT_HELP })
       .option("fail-on", {
         choices: ["info", "warn", "error", "never"] as const,
         default: "error" as const,
+        coerce: single("fail-on", text<Severity | "never">),
         describe: "exit 1 when a finding of this severity or worse is found (compare findings and each capture's own)",
       })
-      .option("idle-timeout", {
-        type: "number",
-        default: 300,
-        describe: "seconds of capture time before an idle connection is finalised",
-      })
+      .option("idle-timeout", idleTimeoutOption)
       .option("color", {
         type: "boolean",
         default: true,
@@ -64,20 +70,25 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
   handler: async (args: ArgumentsCamelCase<CompareArgs>) => {
     if (args.a === STDIN_TOKEN && args.b === STDIN_TOKEN)
       throw new UsageError("only one of the two captures can be read from stdin (-)");
-    const report = await compareCaptures(restoreStdinArg(args.a), restoreStdinArg(args.b), {
-      idleTimeout: args.idleTimeout,
-    });
-    const text =
-      args.format === "json"
-        ? renderJson(report)
-        : renderCompare(report, colorFor(process.stdout, !args.color || args.output !== undefined));
-    await emit(text, args.output);
-    for (const input of report.inputs) {
-      for (const w of input.warnings)
-        process.stderr.write(`wscale: warning: ${input.path}: byte ${w.offset}: ${w.message}\n`);
+    const a = restoreStdinArg(args.a);
+    const b = restoreStdinArg(args.b);
+    const out = await openOutput(args.output, [a, b]);
+    let report: CompareReport;
+    try {
+      report = await compareCaptures(a, b, { idleTimeout: args.idleTimeout });
+      const failed = impliedExitStatus(severityCounts(report.findings), args.failOn) === 1;
+      process.exitCode = failed ? EXIT_FINDINGS : EXIT_OK;
+      await out.write(
+        args.format === "json"
+          ? renderJson(report)
+          : renderCompare(report, colorFor(process.stdout, !args.color || !out.toStdout)),
+      );
+      await out.close();
+    } catch (e) {
+      await out.abort();
+      throw e;
     }
-    const failed = impliedExitStatus(severityCounts(report.findings), args.failOn) === 1;
-    process.exitCode = failed ? EXIT_FINDINGS : EXIT_OK;
+    printWarnings(report.inputs);
   },
 };
 
@@ -89,7 +100,7 @@ export function renderCompare(report: CompareReport, c: ChalkInstance): string {
   report.inputs.forEach((input, i) => {
     const side = i === 0 ? report.vantage.a : report.vantage.b;
     lines.push(`${c.bold(`Capture ${LETTER[i]}`)} (input ${i + 1}): ${describeInput(input)}: ${side}`);
-    for (const w of input.warnings) lines.push(c.yellow(`  warning: byte ${w.offset}: ${w.message}`));
+    for (const w of input.warnings) lines.push(c.yellow(`  warning: byte ${w.offset}: ${escapeControl(w.message)}`));
   });
   const compareFindings = report.findings.filter((f) => f.input === undefined);
   const byA = new Map(report.connections.map((x) => [x.id, x]));
@@ -150,7 +161,7 @@ export function renderCompare(report: CompareReport, c: ChalkInstance): string {
 }
 
 function describeInput(input: InputSummary): string {
-  return `${input.path} (${input.format}${input.gzip ? ", gzip" : ""}, ${input.packets} packets, ${input.tcpSegments} TCP)`;
+  return `${escapeControl(input.path)} (${input.format}${input.gzip ? ", gzip" : ""}, ${input.packets} packets, ${input.tcpSegments} TCP)`;
 }
 
 function matchedBy(m: ConnectionMatch): string {

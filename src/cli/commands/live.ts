@@ -9,8 +9,10 @@ import { renderJson } from "../../report/json.js";
 import { impliedExitStatus, severityCounts } from "../../report/model.js";
 import { renderFinding, renderTable } from "../../report/table.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG, settleBeforeExit } from "../exit-codes.js";
+import { captureInterface, idleTimeoutOption, single, text } from "../option-values.js";
+import { openOutput } from "../output.js";
 import { restoreStdinArg } from "../stdin-arg.js";
-import { colorFor, emit } from "../terminal.js";
+import { colorFor } from "../terminal.js";
 
 export interface LiveArgs {
   input?: string;
@@ -36,16 +38,27 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       .option("interface", {
         alias: "i",
         type: "string",
+        coerce: single("interface", captureInterface),
         describe: "capture on this interface: runs tcpdump -U -w - -i IFACE",
       })
-      .option("filter", { alias: "f", type: "string", describe: "a tcpdump filter, with -i (default: tcp)" })
-      .option("format", { alias: "F", choices: ["table", "json", "ndjson"] as const, default: "table" as const })
-      .option("fail-on", { choices: ["info", "warn", "error", "never"] as const, default: "error" as const })
-      .option("idle-timeout", {
-        type: "number",
-        default: 300,
-        describe: "seconds of capture time before an idle connection is finalised",
+      .option("filter", {
+        alias: "f",
+        type: "string",
+        coerce: single("filter", text),
+        describe: "a tcpdump filter, with -i (default: tcp)",
       })
+      .option("format", {
+        alias: "F",
+        choices: ["table", "json", "ndjson"] as const,
+        default: "table" as const,
+        coerce: single("format", text<LiveArgs["format"]>),
+      })
+      .option("fail-on", {
+        choices: ["info", "warn", "error", "never"] as const,
+        default: "error" as const,
+        coerce: single("fail-on", text<Severity | "never">),
+      })
+      .option("idle-timeout", idleTimeoutOption)
       .option("color", { type: "boolean", default: true })
       .check((a) => {
         // A string (not a throw) reaches the usage-error path: exit 2.
@@ -63,6 +76,8 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     const out = (line: string) => process.stdout.write(`${line}\n`);
     const ndjson = args.format === "ndjson";
     const status = process.stderr.isTTY ? new StatusLine() : null;
+    // stdout is checked like any output: never one of the inputs (`live - < x.pcap >> x.pcap`).
+    const output = await openOutput(undefined, args.input === undefined ? [] : [restoreStdinArg(args.input)]);
 
     let tcpdump: Tcpdump | null = null;
     let stdin: NodeJS.ReadableStream | undefined; // undefined: our own stdin, read by descriptor
@@ -147,11 +162,12 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     if (ndjson) {
       out(JSON.stringify({ type: "report", ...report }));
     } else if (args.format === "json") {
-      await emit(renderJson(report), undefined);
+      await output.write(renderJson(report));
     } else {
       out("");
-      await emit(renderTable(report, { color }), undefined);
+      await output.write(renderTable(report, { color }));
     }
+    await output.close();
     // Stopped by a signal while the pipe stays open, a read of stdin may still be pending: it
     // would keep the process alive, so leave explicitly once the report is out.
     await settleBeforeExit();

@@ -9,6 +9,21 @@ import { type LinuxWscaleInputs, type LinuxWscaleResult, linuxWscale, type Tripl
 import { parseSysctlInt, parseTriple, readLinuxSysctls, type SysctlName } from "../../kernel/sysctl-values.js";
 import { formatBits, formatBytes, formatDuration, parseBytes, parseDuration, parseRate } from "../../kernel/units.js";
 import { HELP_EPILOG } from "../exit-codes.js";
+import {
+  bytes,
+  checkValues,
+  InvalidValue,
+  interfaceName,
+  ipAddress,
+  ipPrefix,
+  memTriple,
+  positiveBytes,
+  rateBits,
+  rttSeconds,
+  shift,
+  text,
+  zeroOrOne,
+} from "../option-values.js";
 
 /** A bad flag value: one line, exit 2. */
 export class UsageError extends Error {
@@ -253,6 +268,24 @@ export function renderSysctlText(r: SysctlReport): string {
   return `${out.join("\n")}\n`;
 }
 
+/** Each flag's check (src/cli/option-values.ts); the handler parses the texts as given. */
+const FLAG_VALUES: Record<string, (text: string) => unknown> = {
+  "tcp-rmem": memTriple,
+  "tcp-wmem": memTriple,
+  "rmem-max": positiveBytes,
+  "window-scaling": zeroOrOne,
+  "window-clamp": positiveBytes,
+  "so-rcvbuf": bytes,
+  "target-wscale": shift,
+  rtt: rttSeconds,
+  rate: rateBits,
+  dst: ipPrefix,
+  via: ipAddress,
+  dev: interfaceName,
+  format: text,
+  "proc-sys": text,
+};
+
 function builder(y: Argv): Argv<SysctlArgs> {
   return y
     .option("tcp-rmem", {
@@ -279,11 +312,22 @@ function builder(y: Argv): Argv<SysctlArgs> {
       type: "string",
       describe: "rate one connection must reach, with --rtt: 1Gbit, 100Mbit/s, 500k (bits/s); 10MB/s (bytes/s)",
     })
-    .option("dst", { type: "string", describe: "destination prefix for the per-route line, e.g. 198.51.100.0/24" })
-    .option("via", { type: "string", describe: "gateway of that route" })
-    .option("dev", { type: "string", describe: "interface of that route" })
+    .option("dst", {
+      type: "string",
+      describe: "destination address or prefix for the per-route line, e.g. 198.51.100.0/24",
+    })
+    .option("via", { type: "string", describe: "gateway of that route (an IPv4 or IPv6 address)" })
+    .option("dev", { type: "string", describe: "interface of that route, e.g. eth0" })
     .option("format", { choices: ["text", "json"] as const, default: "text" as const, describe: "output format" })
     .option("proc-sys", { type: "string", default: "/proc/sys", describe: "where to read the sysctls from" })
+    .check((argv) => {
+      try {
+        checkValues(argv, FLAG_VALUES);
+      } catch (e) {
+        throw e instanceof InvalidValue ? new UsageError(e.message) : e;
+      }
+      return true;
+    })
     .example("$0 sysctl", "the shift this host advertises, which setting decides it, and the throughput caps")
     .example(
       "$0 sysctl --target-wscale 2 --dst 198.51.100.0/24 --via 192.0.2.1 --dev eth0",

@@ -220,7 +220,9 @@ export class Connection {
       return;
     }
     const opened = from.holes.count > 0 ? from.holes.fill(seg.seq, end) : Number.NaN;
-    if (seg.time - opened < window) {
+    // The receiver asked for it with duplicate ACKs: a fast retransmission, however soon it came.
+    const asked = to.dupAcks >= 2 && seg.seq === to.maxAck;
+    if (!asked && seg.time - opened < window) {
       from.outOfOrder++;
       return;
     }
@@ -323,9 +325,10 @@ export class Connection {
       }
       from.maxAck = ack;
       from.hasAck = true;
+      from.dupAcks = 0;
       to.acknowledged(ack);
       to.peerAckAdvanced(t, seg.payloadLength === 0);
-    }
+    } else if (ack === from.maxAck && seg.payloadLength === 0 && (seg.flags & (SYN | FIN | RST)) === 0) from.dupAcks++;
     if (from.pendingAckTime >= 0 && !seqAfter(from.pendingAckSeq, ack)) {
       from.addRttSample(t - from.pendingAckTime);
       from.pendingAckTime = Number.NaN;

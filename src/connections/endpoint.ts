@@ -71,6 +71,8 @@ export class Endpoint {
   maxAck = 0;
   /** The acknowledgments this side sent, with their windows (newest first). */
   readonly acks = new AckHistory();
+  /** Empty ACKs in a row repeating the highest acknowledgment (duplicate ACKs: a hole at maxAck). */
+  dupAcks = 0;
 
   /** Window field of non-SYN segments, raw as sent. */
   windows = 0;
@@ -231,10 +233,14 @@ export class Endpoint {
   isDuplicate(seg: TcpSegment): boolean {
     const r = this.recent;
     const t = seg.time;
-    const carriesData = seg.payloadLength > 0 || (seg.flags & 0x07) !== 0;
-    // With a usable IP ID, equal fields are the same packet; without one, only if (nearly) simultaneous.
+    // A RST is answered to every segment that arrives after a close, identical each time (IP ID 0):
+    // nothing to tell apart, and nothing to gain from it.
+    if ((seg.flags & 0x04) !== 0) return false;
+    const carriesData = seg.payloadLength > 0 || (seg.flags & 0x03) !== 0;
+    // With a usable IP ID, equal fields are the same packet; without one, only data sent twice
+    // within a millisecond (no sender retransmits that fast); empty ACKs repeat legitimately.
     const idUsable = seg.ipVersion === 4 && seg.ipId !== 0;
-    const within = carriesData ? 0.001 : 0.0001;
+    if (!idUsable && !carriesData) return false;
     for (let i = 0; i < RECENT * 8; i += 8) {
       if (
         r[i] === seg.seq &&
@@ -244,7 +250,7 @@ export class Endpoint {
         r[i + 4] === seg.window &&
         r[i + 5] === seg.ipId &&
         r[i + 6] === (seg.hasTimestamp ? seg.tsVal : -1) &&
-        (idUsable || Math.abs(t - r[i + 7]!) <= within)
+        (idUsable || Math.abs(t - r[i + 7]!) <= 0.001)
       ) {
         return true;
       }

@@ -88,6 +88,7 @@ export class Connection {
     from.packets++;
     this.lastTime = t;
 
+    if ((flags & SYN) === 0 && from.ttlAfterSyn === 0) from.ttlAfterSyn = seg.ttl;
     if ((flags & SYN) !== 0) this.onSyn(seg, from);
     else if (seg.wscaleCount > 0) {
       if (from.wscaleOnNonSyn++ === 0) from.wscaleOnNonSynFrame = seg.frame;

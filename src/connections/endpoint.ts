@@ -147,6 +147,9 @@ export class Endpoint {
    */
   windowFull = 0;
 
+  /** IP TTL (hop limit) of the first segment without SYN this side sent, 0 until one: a SYN-ACK from a box differs. */
+  ttlAfterSyn = 0;
+
   finSeen = false;
   rstSeen = false;
   packets = 0;

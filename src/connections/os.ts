@@ -130,7 +130,8 @@ export function inferOsFromSyn(syn: SynInfo): OsGuess {
       `${what} options ${layout}: the layout of ${fams.map(familyName).join(" or ")} (initial TTL ${unique(rows.map((r) => r.initialTtl)).join("/")}), not of a stack starting at ${ittl}: ` +
         "a box on the path (NAT, proxy, load balancer) may have sent or rewritten it",
     );
-    return { family: "unknown", confidence: "none", evidence, candidates: fams };
+    // Nothing fits layout and TTL together: no candidate (advice then names every family's knob).
+    return { family: "unknown", confidence: "none", evidence, candidates: [] };
   }
   evidence.push(restoredNote ?? `${what} options ${layout}: ${describeRows(atTtl)}`);
   let families = unique(atTtl.map((r) => r.family));

@@ -66,12 +66,7 @@ export function scaleStripped({ conn, summary }: RuleContext): Finding[] {
   }
   const advice: Advice[] = [path];
   if (confidence === "possible") {
-    advice.push({
-      kind: "sysctl",
-      command: "sysctl -w net.ipv4.tcp_window_scaling=1",
-      why: `on the server ${s.describe()}, in case scaling is disabled there`,
-    });
-    advice.push(...osAdvice(s));
+    advice.push(...osAdvice(s, "server").map((a) => ({ ...a, why: `${a.why}, in case scaling is disabled there` })));
   }
   return [
     {

@@ -8,7 +8,7 @@ import { analyze } from "../src/analysis/analyze.js";
 import { endpointsFrom } from "../src/compare/endpoint.js";
 import type { Connection } from "../src/connections/connection.js";
 import type { Endpoint } from "../src/connections/endpoint.js";
-import { osAdvice, scaleAdvice } from "../src/findings/advice.js";
+import { osAdvice, scaleAdvice, tooSmallAdvice } from "../src/findings/advice.js";
 import type { Advice } from "../src/findings/finding.js";
 import { synAckOrigin } from "../src/findings/synack-origin.js";
 import { adviseLinux, routePersistence, routeWindowCommand } from "../src/kernel/advice.js";
@@ -227,5 +227,23 @@ describe("a SYN-ACK from a box, not the server", () => {
       const [conn] = await connections(join(CAPTURES, f));
       expect(synAckOrigin(conn!), f).toBeNull();
     }
+  });
+});
+
+describe("scale-too-small's advice after the route workaround", () => {
+  it("a Linux shift of 2 (route window 174760) is a deliberate cap: keep it while the box is there; the measured RTT", async () => {
+    const [conn] = await connections(join(CAPTURES, "zero-above-2-route-window.client.pcap"));
+    const advice = tooSmallAdvice(conn!, conn!.client);
+    const rtt = conn!.rtt;
+    expect(advice[0]!.command).toBe(
+      `keep the cap on client ${conn!.client.describe()} while the box it works around is there`,
+    );
+    expect(advice[0]!.why).toContain("shift 2 comes from a clamp someone set");
+    expect(advice[0]!.why).toContain(`ip route get 198.18.2.2`);
+    expect(advice[1]!.command).toBe(
+      `wscale sysctl --rtt ${Number((rtt * 1000).toPrecision(3))}ms --rate <the rate you need> --dst 198.18.2.2 --window-clamp 262140`,
+    );
+    expect(rtt * 1000).toBeGreaterThan(15); // the lab's 20 ms path, not "1ms"
+    for (const a of advice) expect(a.command).not.toMatch(/ip route (del|replace|change)/);
   });
 });

@@ -44,8 +44,11 @@ class Lab {
   client = "";
   router = "";
 
-  constructor(readonly dir: string) {
-    this.child = spawn("bash", [join(ROOT, "test/lab/advice-lab.sh"), dir, "--box-above", "2"], {
+  constructor(
+    readonly dir: string,
+    ...options: string[]
+  ) {
+    this.child = spawn("bash", [join(ROOT, "test/lab/advice-lab.sh"), dir, ...options], {
       stdio: ["pipe", "pipe", "pipe"],
     });
     createInterface({ input: this.child.stdout! }).on("line", (l) => {
@@ -117,7 +120,7 @@ describe.skipIf(!isRoot || (missing.length > 0 && !process.env.CI))(
       if (missing.length > 0) throw new Error(`missing tools: ${missing.join(", ")}`);
       if (!existsSync(BIN)) throw new Error("dist/wscale.js is missing: run npm run build");
       workdir = mkdtempSync(join(tmpdir(), "wscale-advice-lab-"));
-      lab = new Lab(workdir);
+      lab = new Lab(workdir, "--box-above", "2");
       await lab.start();
       before = await lab.transfer("before", 16384);
     }, 120_000);
@@ -226,6 +229,48 @@ describe.skipIf(!isRoot || (missing.length > 0 && !process.env.CI))(
       } finally {
         await lab.paste(`sysctl -qw net.ipv4.tcp_rmem="${original}"`);
       }
+    });
+  },
+);
+
+describe.skipIf(!isRoot || (missing.length > 0 && !process.env.CI))(
+  "a SYN proxy answers the SYN: named as such, and advised on that box",
+  { timeout: 120_000 },
+  () => {
+    let workdir = "";
+    beforeAll(() => {
+      workdir = mkdtempSync(join(tmpdir(), "wscale-advice-synproxy-"));
+    });
+    afterAll(() => {
+      if (workdir) rmSync(workdir, { recursive: true, force: true });
+    });
+
+    /** One transfer through a router running nft synproxy with these options. */
+    async function through(options: string): Promise<Transfer> {
+      const lab = new Lab(join(workdir, options.replace(/\W+/g, "-")), "--synproxy", options);
+      try {
+        await lab.start();
+        return await lab.transfer("synproxy", 262144);
+      } finally {
+        lab.stop();
+      }
+    }
+
+    it("nft synproxy without wscale: the advice names the proxy (window 0, the data from further away) and its rule; with wscale in the rule, scaling is on", async () => {
+      const broken = await through("mss 1460 sack-perm timestamp");
+      const conn = broken.report.connections[0]!;
+      expect(conn.client.wscaleOffered).toBe(10);
+      expect(conn.scaling).toBe("off");
+      const f = broken.report.findings.find((x) => x.id === "scale-stripped" || x.id === "scale-declined")!;
+      const box = f.advice.find((a) => a.command === "nft -a list ruleset | grep -n synproxy")!;
+      expect(box.why).toContain("The SYN-ACK came from a box");
+      expect(box.why).toContain("SYN-ACK window 0");
+      expect(box.why).toContain("SYN-ACK TTL 64, the server's data TTL 63");
+      expect(box.why).toContain("nft `synproxy mss 1460 wscale 10 timestamp sack-perm`");
+      // What the advice says to put in the rule, put there: scaling both ways, no finding.
+      const fixed = await through("mss 1460 wscale 10 timestamp sack-perm");
+      expect(fixed.report.connections[0]).toMatchObject({ scaling: "on", client: { wscaleOffered: 10 } });
+      expect(bad(fixed.report)).toEqual([]);
     });
   },
 );

@@ -88,7 +88,6 @@ export class Connection {
     from.packets++;
     this.lastTime = t;
 
-    if ((flags & SYN) === 0 && from.ttlAfterSyn === 0) from.ttlAfterSyn = seg.ttl;
     if ((flags & SYN) !== 0) this.onSyn(seg, from);
     else if (seg.wscaleCount > 0) {
       if (from.wscaleOnNonSyn++ === 0) from.wscaleOnNonSynFrame = seg.frame;
@@ -100,6 +99,7 @@ export class Connection {
 
     // Sequence space: data, retransmissions, bytes in flight.
     const len = seg.payloadLength;
+    if (len > 0 && from.dataTtl === 0) from.dataTtl = seg.ttl;
     // Window full as Wireshark flags it: data up to the peer's last ack + last window << its shift
     // (raw < 2^16 and shift <= 14, so the shifted window stays below 2^30).
     if (
@@ -254,7 +254,7 @@ export class Connection {
     const prev = from.syn;
     from.mssHint = info.mss ?? DEFAULT_MSS;
     if (prev === null) {
-      from.syn = info;
+      from.syn = from.firstSyn = info;
     } else {
       from.synRetransmits++;
       if (!sameOptions(prev, info)) from.synOptionsChanged = true;

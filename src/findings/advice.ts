@@ -151,29 +151,40 @@ export function osAdvice(host: Endpoint, role = "host"): Advice[] {
 }
 
 /**
- * scale-declined: the answer to a SYN with window scaling carried none. When the SYN-ACK looks like it came from a
- * box rather than the server (synack-origin.ts), that box is the one to change, and the advice says so first.
+ * The answer to a SYN with window scaling carried none (scale-declined, and scale-stripped when it cannot tell).
+ * When the SYN-ACK looks like it came from a box rather than the server (synack-origin.ts), that box is the one to
+ * change, and the advice says so first; what is said about the server is then conditional. `serverNote` is
+ * appended to the server's lines.
  */
-export function declinedAdvice(conn: Connection): Advice[] {
+export function declinedAdvice(conn: Connection, serverNote = ""): Advice[] {
   const origin = synAckOrigin(conn);
-  const server = osAdvice(conn.server, "server");
-  if (origin === null) return server;
+  const note = (a: Advice, extra: string) => ({ ...a, why: [a.why, extra, serverNote].filter(Boolean).join(", ") });
+  if (origin === null) return osAdvice(conn.server, "server").map((a) => note(a, ""));
   const slirp = origin.box.includes("slirp");
+  const synproxy = origin.box.includes("SYNPROXY");
+  const shift = conn.client.offered.state === "present" ? conn.client.offered.shift : 7;
   const box: Advice = {
     kind: "path",
     command: slirp
       ? 'VBoxManage modifyvm "<vm>" --nic1 bridged --bridgeadapter1 <host interface>'
-      : `enable window scaling on ${origin.box}, which answered the SYN instead of the server`,
+      : synproxy
+        ? "nft -a list ruleset | grep -n synproxy"
+        : `enable window scaling on ${origin.box}, which answered the SYN instead of the server`,
     why:
       `${origin.confidence === "likely" ? "The SYN-ACK came from a box" : "The SYN-ACK may have come from a box"}: ${origin.evidence.join("; ")}. ` +
       (slirp
         ? "slirp's own TCP answers with MSS only: no window scaling, SACK or timestamps whatever the server supports, so every connection through it is capped at 64 KiB per round trip. Give the VM bridged networking (with the VM powered off; QEMU: a tap or bridge netdev instead of -netdev user)"
-        : origin.kind === "nat-or-proxy"
-          ? "A NAT or proxy that connects on its own answers with its own options: its TCP settings decide, not the server's"
-          : "Linux SYNPROXY answers with the options of its rule: add `--wscale <the server's shift> --sack-perm --timestamp` to the SYNPROXY target; a load balancer's TCP profile needs window scaling on"),
+        : synproxy
+          ? `on the box: SYNPROXY answers with the options of its rule, and this one has no wscale. Give the rule the shift the server itself offers (e.g. ${shift} if it is a Linux host like the client): nft \`synproxy mss ${synAckMss(conn)} wscale ${shift} timestamp sack-perm\`, iptables \`-j SYNPROXY --mss ${synAckMss(conn)} --wscale ${shift} --timestamp --sack-perm\``
+          : origin.kind === "nat-or-proxy"
+            ? "A NAT or proxy that connects on its own answers with its own options: its TCP settings decide, not the server's"
+            : "a SYN proxy answers with the options of its own configuration (Linux SYNPROXY: `wscale N` in its rule); a load balancer's TCP profile needs window scaling on"),
   };
+  return [box, ...osAdvice(conn.server, "server").map((a) => note(a, "only if the server itself answered"))];
+}
 
-  return [box, ...server.map((s) => ({ ...s, why: `${s.why} (only if the server itself answered)` }))];
+function synAckMss(conn: Connection): number {
+  return conn.server.firstSyn?.mss ?? conn.server.syn?.mss ?? 1460;
 }
 
 /** `--rtt` as measured, to a useful precision: "20.6ms", "0.25ms". */

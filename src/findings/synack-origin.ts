@@ -31,23 +31,36 @@ export function synAckOrigin(conn: Connection): SynAckOrigin | null {
   const c = conn.client;
   const s = conn.server;
   const syn = c.syn;
-  const synAck = s.syn;
+  const synAck = s.firstSyn ?? s.syn;
   if (syn === null || synAck === null || !synAck.synAck) return null;
   const evidence: string[] = [];
   const delay = synAck.time - syn.time;
   const clientSide = syn.ttl > 0 && initialTtlOf(syn.ttl) === syn.ttl;
-  const synAckLocal = synAck.ttl > 0 && initialTtlOf(synAck.ttl) === synAck.ttl;
 
-  // 1. The server's later packets arrive with another TTL than its SYN-ACK: two different senders.
-  const later = s.ttlAfterSyn;
-  const ttlDiffers = later > 0 && synAck.ttl > 0 && later !== synAck.ttl;
-  if (ttlDiffers) {
+  // 1. Linux SYNPROXY answers with window 0 (nf_synproxy_core.c, synproxy_send_client_synack); a stack never does.
+  const zeroWindow = synAck.window === 0;
+  if (zeroWindow)
+    evidence.push("SYN-ACK window 0: Linux SYNPROXY answers with window 0, a server's own stack never does");
+
+  // 2. Another SYN-ACK for the same connection came with another TTL: two senders.
+  const latest = s.syn;
+  const twoSenders = latest !== null && latest !== synAck && latest.ttl > 0 && latest.ttl !== synAck.ttl;
+  if (twoSenders) {
     evidence.push(
-      `SYN-ACK TTL ${synAck.ttl}, the server's later packets TTL ${later}: they come from ${Math.abs(later - synAck.ttl)} hop(s) ${later < synAck.ttl ? "further" : "nearer"} than the SYN-ACK`,
+      `a second SYN-ACK (frame ${latest!.frame.frame}) came with TTL ${latest!.ttl}, the first with ${synAck.ttl}: two senders`,
     );
   }
 
-  // 2. The SYN-ACK came back much faster than the data round trip: something near answered for the server.
+  // 3. The server's data arrives with another TTL than the SYN-ACK: it comes from further away.
+  const dataDiffers = s.dataTtl > 0 && synAck.ttl > 0 && s.dataTtl !== synAck.ttl;
+  if (dataDiffers) {
+    evidence.push(
+      `SYN-ACK TTL ${synAck.ttl}, the server's data TTL ${s.dataTtl}: ${Math.abs(synAck.ttl - s.dataTtl)} hop(s) ${s.dataTtl < synAck.ttl ? "further" : "nearer"} than the SYN-ACK`,
+    );
+  }
+
+  // 4. The SYN-ACK came back much faster than the data round trip. Alone it proves nothing (a server that
+  // delays its ACKs makes data round trips look long); it only firms up the tests above.
   const dataRtt = s.halfRttSamples >= 3 ? s.halfRttMin : Number.NaN;
   const fast = clientSide && delay >= 0 && dataRtt > 0 && delay * 4 < dataRtt && dataRtt - delay > FAST_ANSWER_S;
   if (fast) {
@@ -56,43 +69,47 @@ export function synAckOrigin(conn: Connection): SynAckOrigin | null {
     );
   }
 
-  // 3. Captured at the client, the SYN-ACK crossed no router (initial TTL) yet took long: made by a box on the link.
-  const slowLocal = clientSide && synAckLocal && delay >= SLOW_LOCAL_ANSWER_S;
+  // 5. Captured at the client, the SYN-ACK crossed no router (initial TTL) yet took long: made by a box on the link.
+  const slowLocal =
+    clientSide && synAck.ttl > 0 && initialTtlOf(synAck.ttl) === synAck.ttl && delay >= SLOW_LOCAL_ANSWER_S;
   if (slowLocal) {
     evidence.push(
       `SYN-ACK TTL ${synAck.ttl} crossed no router, yet it came ${formatDuration(delay)} after the SYN: the answer was made on this link, after a round trip further away`,
     );
   }
-  const slirp = synAck.isn % SLIRP_ISN_STEP === 1;
-  if (slowLocal && slirp) {
+  const slirp = slowLocal && synAck.isn % SLIRP_ISN_STEP === 1;
+  if (slirp) {
     evidence.push(
       `SYN-ACK ISN ${synAck.isn} = 1 + ${(synAck.isn - 1) / SLIRP_ISN_STEP} x ${SLIRP_ISN_STEP}: the ISN series of slirp (VirtualBox NAT, QEMU user-mode networking)`,
     );
   }
 
-  // 4. The SYN-ACK's layout is a known stack's, but from a host that starts at another TTL.
+  // 6. The SYN-ACK's layout is a known stack's, but from a host that starts at another TTL.
   const os = inferOs(s);
-  const foreignTtl = os.family === "unknown" && os.evidence.some((e) => e.includes("not of a stack starting at"));
-  if (foreignTtl) evidence.push(os.evidence.find((e) => e.includes("not of a stack starting at")) ?? "");
+  const foreign =
+    os.family === "unknown" ? os.evidence.find((e) => e.includes("not of a stack starting at")) : undefined;
+  if (foreign !== undefined) evidence.push(foreign);
 
-  if (slowLocal) {
+  if (slowLocal && !zeroWindow) {
     return {
       kind: "nat-or-proxy",
-      confidence: slirp || ttlDiffers ? "likely" : "possible",
+      confidence: slirp || dataDiffers || twoSenders ? "likely" : "possible",
       box: slirp ? "the VirtualBox/QEMU user-mode NAT (slirp) next to the client" : "a NAT or proxy next to the client",
       evidence,
     };
   }
-  // A fast SYN-ACK alone proves nothing (a server that delays its ACKs makes the data round trips look long).
-  if (ttlDiffers) {
+  if (zeroWindow || twoSenders || dataDiffers) {
+    const strong = (zeroWindow ? 1 : 0) + (twoSenders ? 1 : 0) + (dataDiffers ? 1 : 0) + (fast ? 1 : 0);
     return {
       kind: "syn-proxy",
-      confidence: fast ? "likely" : "possible",
-      box: "a SYN proxy or load balancer in front of the server",
+      confidence: strong >= 2 ? "likely" : "possible",
+      box: zeroWindow
+        ? "the SYN proxy (Linux SYNPROXY) in front of the server"
+        : "a SYN proxy or load balancer in front of the server",
       evidence,
     };
   }
-  if (foreignTtl) {
+  if (foreign !== undefined) {
     return {
       kind: "load-balancer",
       confidence: "possible",

@@ -6,6 +6,8 @@
 #
 #   --box-above N   the router zeroes window-scale shifts above N in the client's SYN (the nft rule of
 #                   scenario.sh's zero-above-2, for any N)
+#   --synproxy "OPTS"  the router answers the client's SYNs itself (nft synproxy, e.g. "mss 1460 sack-perm
+#                   timestamp": the options its SYN-ACK carries) and opens the connection to the server after
 #
 # Prints "ready <client-ns> <router-ns> <server-ns>" once the network is up, then reads commands on
 # stdin, one per line, and answers each with one line:
@@ -20,13 +22,14 @@ NL_MAX_SECONDS=${NL_MAX_SECONDS:-600} # the lab outlives several transfers
 # shellcheck source-path=SCRIPTDIR source=netlab.sh
 source "$LAB_DIR/netlab.sh"
 
-(($# >= 1)) || nl_die "usage: $0 OUTDIR [--box-above N]"
+(($# >= 1)) || nl_die "usage: $0 OUTDIR [--box-above N] [--synproxy OPTS]"
 OUTDIR=$1
 shift
-BOX_ABOVE=""
+BOX_ABOVE="" SYNPROXY=""
 while (($#)); do
   case $1 in
   --box-above) BOX_ABOVE=$2 && shift ;;
+  --synproxy) SYNPROXY=$2 && shift ;;
   *) nl_die "unknown option $1" ;;
   esac
   shift
@@ -44,6 +47,18 @@ if [[ -n $BOX_ABOVE ]]; then
     rules+="    iifname \"rc\" tcp flags syn / syn,ack @th,296,16 0x0303 @th,312,8 $s @th,312,8 set 0 @th,144,16 set $s"$'\n'
   done
   nl_nft "$NL_R" "$(printf 'table inet wscale_advice_lab {\n  chain forward {\n    type filter hook forward priority filter; policy accept;\n%s\n  }\n}\n' "$rules")"
+fi
+
+if [[ -n $SYNPROXY ]]; then
+  [[ $SYNPROXY =~ ^[a-z0-9\ -]+$ ]] || nl_die "bad synproxy options: $SYNPROXY"
+  # The SYN is not tracked, so conntrack sees the client's ACK first and hands it to synproxy, which
+  # checks the cookie and only then sends its own SYN to the server.
+  nl_ns "$NL_R" sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
+  nl_nft "$NL_R" "table ip wscale_advice_synproxy {
+  chain raw { type filter hook prerouting priority raw; policy accept; iifname \"rc\" tcp flags syn notrack; }
+  chain forward { type filter hook forward priority filter; policy accept;
+    iifname \"rc\" ct state invalid,untracked synproxy $SYNPROXY; ct state invalid drop; }
+}"
 fi
 
 echo "ready $NL_C $NL_R $NL_S"

@@ -1,5 +1,5 @@
 import { MAX_UNSCALED_WINDOW } from "../../kernel/linux-wscale.js";
-import { osAdvice } from "../advice.js";
+import { declinedAdvice } from "../advice.js";
 import type { Advice, Finding } from "../finding.js";
 import { type RuleContext, rttText, windowFullShare, windowRate } from "../rule.js";
 import { looksModern, vantage } from "../vantage.js";
@@ -66,7 +66,7 @@ export function scaleStripped({ conn, summary }: RuleContext): Finding[] {
   }
   const advice: Advice[] = [path];
   if (confidence === "possible") {
-    advice.push(...osAdvice(s, "server").map((a) => ({ ...a, why: `${a.why}, in case scaling is disabled there` })));
+    advice.push(...declinedAdvice(conn, "in case scaling is disabled there"));
   }
   return [
     {

@@ -107,7 +107,11 @@ const KERNEL: Case[] = [
   {
     file: "healthy.client.pcap",
     client: ["linux", "likely"],
-    clientEvidence: ["SYN TTL 64: an initial TTL", "mss,sok,ts,nop,ws", "window 64240 = 44 x MSS 1460"],
+    clientEvidence: [
+      "SYN TTL 64: initial, no router before the capture point",
+      "mss,sok,ts,nop,ws",
+      "window 64240 = 44 x MSS 1460",
+    ],
     server: ["linux", "likely"],
     serverEvidence: ["SYN-ACK TTL 63: initial TTL 64, 1 hop away", "window 65160 = 45 x (MSS 1460 - 12)"],
   },

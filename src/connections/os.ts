@@ -96,7 +96,7 @@ export function inferOsFromSyn(syn: SynInfo): OsGuess {
   if (ittl !== null) {
     evidence.push(
       ittl === syn.ttl
-        ? `${what} TTL ${syn.ttl}: an initial TTL, no router between the sender and the capture point`
+        ? `${what} TTL ${syn.ttl}: initial, no router before the capture point`
         : `${what} TTL ${syn.ttl}: initial TTL ${ittl}, ${ittl - syn.ttl} hop${ittl - syn.ttl === 1 ? "" : "s"} away`,
     );
   }
@@ -167,9 +167,7 @@ function hintText(hint: string | null, syn: SynInfo): string {
 
 function describeRows(rows: readonly StackLayout[]): string {
   const labels = unique(rows.map((r) => r.label));
-  return labels.length <= 3
-    ? `as ${labels.join("; ")} send it`
-    : `as ${labels.slice(0, 3).join("; ")} (and more) send it`;
+  return labels.length <= 3 ? labels.join("; ") : `${labels.slice(0, 3).join("; ")}; ...`;
 }
 
 /** No layout to go by: the initial TTL alone narrows the family (128 is Windows' alone among ours). */
@@ -195,20 +193,49 @@ const UNKNOWN_NO_SYN: OsGuess = {
   candidates: [],
 };
 
-/** Cache by what the guess depends on: thousands of connections share a handful of signatures. */
-const cache = new Map<string, OsGuess>();
+/**
+ * Cache by what the guess depends on: thousands of connections share a handful of signatures. The key is a
+ * number (a hash of the fields and option kinds); a hit is checked field by field, so a collision only costs
+ * an inference.
+ */
+interface Cached {
+  syn: SynInfo;
+  guess: OsGuess;
+}
+const cache = new Map<number, Cached>();
 const CACHE_LIMIT = 4096;
+
+function signatureHash(syn: SynInfo): number {
+  let h = (syn.ttl * 65536 + syn.window) ^ ((syn.mss ?? 0) * 7919);
+  h = (h * 31 + (syn.synAck ? 1 : 0) * 2 + (syn.timestamps ? 1 : 0) + (syn.optionsTruncated ? 4 : 0)) | 0;
+  for (const k of syn.optionKinds) h = (h * 31 + k) | 0;
+  return h;
+}
+
+function sameSignature(a: SynInfo, b: SynInfo): boolean {
+  if (
+    a.ttl !== b.ttl ||
+    a.window !== b.window ||
+    a.mss !== b.mss ||
+    a.synAck !== b.synAck ||
+    a.timestamps !== b.timestamps ||
+    a.optionsTruncated !== b.optionsTruncated ||
+    a.optionKinds.length !== b.optionKinds.length
+  )
+    return false;
+  for (let i = 0; i < a.optionKinds.length; i++) if (a.optionKinds[i] !== b.optionKinds[i]) return false;
+  return true;
+}
 
 /** The OS family of an endpoint, from its SYN (client) or SYN-ACK (server). */
 export function inferOs(e: Endpoint): OsGuess {
   const syn = e.syn;
   if (syn === null) return UNKNOWN_NO_SYN;
-  const key = `${syn.synAck ? 1 : 0}|${syn.ttl}|${syn.window}|${syn.mss}|${syn.timestamps ? 1 : 0}|${syn.optionsTruncated ? 1 : 0}|${syn.optionKinds.join(",")}`;
-  let g = cache.get(key);
-  if (g === undefined) {
-    g = inferOsFromSyn(syn);
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(key, g);
-  }
-  return g;
+  const h = signatureHash(syn);
+  const hit = cache.get(h);
+  if (hit !== undefined && sameSignature(hit.syn, syn)) return hit.guess;
+  const guess = inferOsFromSyn(syn);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(h, { syn, guess });
+  return guess;
 }

@@ -201,7 +201,7 @@ describe("a SYN-ACK from a box, not the server", () => {
   it("VirtualBox NAT (tcpdump's whois.pcap): TTL 64 after 117 ms, ISN 9920001; advised on that box", async () => {
     const [conn] = await connections(join(STACKS, "virtualbox-nat.pcap"));
     const origin = synAckOrigin(conn!);
-    expect(origin).toMatchObject({ kind: "nat-or-proxy", confidence: "likely" });
+    expect(origin).toMatchObject({ kind: "slirp", confidence: "likely" });
     expect(origin!.box).toContain("slirp");
     expect(origin!.evidence.join("\n")).toContain("SYN-ACK TTL 64 crossed no router, yet it came 117 ms after the SYN");
     expect(origin!.evidence.join("\n")).toContain("ISN 9920001 = 1 + 155 x 64000");

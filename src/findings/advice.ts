@@ -9,7 +9,7 @@ import { OS_KNOBS, type OsKnobs } from "../kernel/os-knobs.js";
 import { LINUX_DEFAULTS, LINUX_DEFAULTS_TEXT } from "../kernel/sysctl-values.js";
 import { formatBits, formatDuration } from "../kernel/units.js";
 import type { Advice } from "./finding.js";
-import { synAckOrigin } from "./synack-origin.js";
+import { type SynAckOrigin, synAckOrigin } from "./synack-origin.js";
 
 export interface ScaleAdviceInput {
   /** The host whose advertised shift the path breaks: the one to change. */
@@ -160,31 +160,36 @@ export function declinedAdvice(conn: Connection, serverNote = ""): Advice[] {
   const origin = synAckOrigin(conn);
   const note = (a: Advice, extra: string) => ({ ...a, why: [a.why, extra, serverNote].filter(Boolean).join(", ") });
   if (origin === null) return osAdvice(conn.server, "server").map((a) => note(a, ""));
-  const slirp = origin.box.includes("slirp");
-  const synproxy = origin.box.includes("SYNPROXY");
   const shift = conn.client.offered.state === "present" ? conn.client.offered.shift : 7;
+  const mss = conn.server.firstSyn?.mss ?? 1460;
+  const fix: Record<SynAckOrigin["kind"], { command: string; why: string }> = {
+    slirp: {
+      command: 'VBoxManage modifyvm "<vm>" --nic1 bridged --bridgeadapter1 <host interface>',
+      why: "slirp's own TCP answers with MSS only: no window scaling, SACK or timestamps whatever the server supports, so every connection through it is capped at 64 KiB per round trip. Give the VM bridged networking (with the VM powered off; QEMU: a tap or bridge netdev instead of -netdev user)",
+    },
+    "linux-synproxy": {
+      command: "nft -a list ruleset | grep -n synproxy",
+      why: `on the box: SYNPROXY answers with the options of its rule, and this one has no wscale. Give the rule the shift the server itself offers (e.g. ${shift} if it is a Linux host like the client): nft \`synproxy mss ${mss} wscale ${shift} timestamp sack-perm\`, iptables \`-j SYNPROXY --mss ${mss} --wscale ${shift} --timestamp --sack-perm\``,
+    },
+    "nat-or-proxy": {
+      command: `enable window scaling on ${origin.box}, which answered the SYN instead of the server`,
+      why: "a NAT or proxy that connects on its own answers with its own options: its TCP settings decide, not the server's",
+    },
+    "syn-proxy": {
+      command: `enable window scaling on ${origin.box}, which answered the SYN instead of the server`,
+      why: "a SYN proxy answers with the options of its own configuration (Linux SYNPROXY: `wscale N` in its rule); a load balancer's TCP profile needs window scaling on",
+    },
+    "load-balancer": {
+      command: `enable window scaling on ${origin.box}, which answered the SYN instead of the server`,
+      why: "a load balancer that ends TCP itself answers with its own TCP profile: window scaling must be on there",
+    },
+  };
   const box: Advice = {
     kind: "path",
-    command: slirp
-      ? 'VBoxManage modifyvm "<vm>" --nic1 bridged --bridgeadapter1 <host interface>'
-      : synproxy
-        ? "nft -a list ruleset | grep -n synproxy"
-        : `enable window scaling on ${origin.box}, which answered the SYN instead of the server`,
-    why:
-      `${origin.confidence === "likely" ? "The SYN-ACK came from a box" : "The SYN-ACK may have come from a box"}: ${origin.evidence.join("; ")}. ` +
-      (slirp
-        ? "slirp's own TCP answers with MSS only: no window scaling, SACK or timestamps whatever the server supports, so every connection through it is capped at 64 KiB per round trip. Give the VM bridged networking (with the VM powered off; QEMU: a tap or bridge netdev instead of -netdev user)"
-        : synproxy
-          ? `on the box: SYNPROXY answers with the options of its rule, and this one has no wscale. Give the rule the shift the server itself offers (e.g. ${shift} if it is a Linux host like the client): nft \`synproxy mss ${synAckMss(conn)} wscale ${shift} timestamp sack-perm\`, iptables \`-j SYNPROXY --mss ${synAckMss(conn)} --wscale ${shift} --timestamp --sack-perm\``
-          : origin.kind === "nat-or-proxy"
-            ? "A NAT or proxy that connects on its own answers with its own options: its TCP settings decide, not the server's"
-            : "a SYN proxy answers with the options of its own configuration (Linux SYNPROXY: `wscale N` in its rule); a load balancer's TCP profile needs window scaling on"),
+    command: fix[origin.kind].command,
+    why: `${origin.confidence === "likely" ? "The SYN-ACK came from a box" : "The SYN-ACK may have come from a box"}: ${origin.evidence.join("; ")}. ${fix[origin.kind].why}`,
   };
   return [box, ...osAdvice(conn.server, "server").map((a) => note(a, "only if the server itself answered"))];
-}
-
-function synAckMss(conn: Connection): number {
-  return conn.server.firstSyn?.mss ?? conn.server.syn?.mss ?? 1460;
 }
 
 /** `--rtt` as measured, to a useful precision: "20.6ms", "0.25ms". */

@@ -9,7 +9,8 @@ import type { Connection } from "../connections/connection.js";
 import { inferOs, initialTtlOf } from "../connections/os.js";
 import { formatDuration } from "../kernel/units.js";
 
-export type SynAckOriginKind = "nat-or-proxy" | "syn-proxy" | "load-balancer";
+/** slirp: VirtualBox/QEMU user-mode NAT; linux-synproxy: its SYN-ACK window 0 says so; syn-proxy: another one. */
+export type SynAckOriginKind = "slirp" | "nat-or-proxy" | "linux-synproxy" | "syn-proxy" | "load-balancer";
 
 export interface SynAckOrigin {
   kind: SynAckOriginKind;
@@ -92,7 +93,7 @@ export function synAckOrigin(conn: Connection): SynAckOrigin | null {
 
   if (slowLocal && !zeroWindow) {
     return {
-      kind: "nat-or-proxy",
+      kind: slirp ? "slirp" : "nat-or-proxy",
       confidence: slirp || dataDiffers || twoSenders ? "likely" : "possible",
       box: slirp ? "the VirtualBox/QEMU user-mode NAT (slirp) next to the client" : "a NAT or proxy next to the client",
       evidence,
@@ -101,7 +102,7 @@ export function synAckOrigin(conn: Connection): SynAckOrigin | null {
   if (zeroWindow || twoSenders || dataDiffers) {
     const strong = (zeroWindow ? 1 : 0) + (twoSenders ? 1 : 0) + (dataDiffers ? 1 : 0) + (fast ? 1 : 0);
     return {
-      kind: "syn-proxy",
+      kind: zeroWindow ? "linux-synproxy" : "syn-proxy",
       confidence: strong >= 2 ? "likely" : "possible",
       box: zeroWindow
         ? "the SYN proxy (Linux SYNPROXY) in front of the server"

@@ -2,6 +2,7 @@ import { formatAddress } from "./address.js";
 import type { Connection, HandshakeState } from "./connection.js";
 import type { Endpoint } from "./endpoint.js";
 import { inferOs, type OsGuess } from "./os.js";
+import { type CaptureQualitySummary, captureQuality } from "./quality.js";
 import type { ScalingState } from "./wscale.js";
 
 const OPTION_NAMES: Record<number, string> = {
@@ -112,6 +113,8 @@ export interface ConnectionSummary {
   ceilingBps: number | null;
   /** Which direction the throughput figures describe. */
   bulkDirection: "client-to-server" | "server-to-client" | null;
+  /** What the capture missed, reordered or doubled: never network loss. */
+  capture: CaptureQualitySummary;
   timeline?: Timeline;
 }
 
@@ -148,6 +151,7 @@ export function summarize(conn: Connection): ConnectionSummary {
     throughputBps: throughput,
     ceilingBps: ceiling,
     bulkDirection: bulk === null ? null : bulk === c ? "client-to-server" : "server-to-client",
+    capture: captureQuality(conn),
   };
   // Added after the literal, not spread into it: a spread builds every summary the slow way.
   if (conn.timeline !== null) summary.timeline = conn.timeline.toTimeline(conn.firstTime);

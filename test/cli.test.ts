@@ -54,7 +54,7 @@ describe("wscale analyze", () => {
     const r = wscale(["analyze", CAP("rewrite-syn-0.client.pcap")]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("scale-rewritten");
-    expect(r.stdout).toContain("ip route change 198.18.2.2 via <gw> dev <dev> window 65535");
+    expect(r.stdout).toContain("ip route replace 198.18.2.2/32 $r window 65535");
     expect(wscale(["analyze", CAP("rewrite-syn-0.client.pcap"), "--fail-on", "never"]).code).toBe(0);
     expect(wscale(["analyze", CAP("strip-syn.client.pcap")]).code).toBe(0); // warn < error
     expect(wscale(["analyze", CAP("strip-syn.client.pcap"), "--fail-on", "warn"]).code).toBe(1);

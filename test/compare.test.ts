@@ -165,8 +165,8 @@ describe("compare: every pair of real captures, in both orders", () => {
     ]);
     // Both ends back to agreeing: shift 0 on the server (and the client's route for its own offer).
     expect(f!.advice.filter((a) => a.kind === "route").map((a) => a.command)).toEqual([
-      "ip route change 198.18.2.2 via <gw> dev <dev> window 65535",
-      "ip route change 198.18.1.2 via <gw> dev <dev> window 65535",
+      "r=$(ip -o route get 198.18.2.2 | grep -oE '(via|dev) [^ ]+')\nip route replace 198.18.2.2/32 $r window 65535",
+      "r=$(ip -o route get 198.18.1.2 | grep -oE '(via|dev) [^ ]+')\nip route replace 198.18.1.2/32 $r window 65535",
     ]);
   });
 
@@ -180,7 +180,9 @@ describe("compare: every pair of real captures, in both orders", () => {
       expect(f!.message).toContain("The client scales its windows by 10, the server believes 0");
       expect(f!.message).toContain("the client's raw window of up to 63 means 64512 bytes, the server reads 63 bytes");
       const route = f!.advice.find((a) => a.kind === "route")!;
-      expect(route.command).toBe("ip route change 198.18.2.2 via <gw> dev <dev> window 65535");
+      expect(route.command).toBe(
+        "r=$(ip -o route get 198.18.2.2 | grep -oE '(via|dev) [^ ]+')\nip route replace 198.18.2.2/32 $r window 65535",
+      );
       expect(route.why).toContain("on client 198.18.1.2");
       expect(route.why).toContain("shift 0");
       expect(f!.advice[0]!.command).toContain("rewrites the window-scale shift in client SYNs from 10 to 0");

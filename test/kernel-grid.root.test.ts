@@ -372,7 +372,7 @@ describe.skipIf(!isRoot)("Linux window-scale model against this kernel", () => {
     const inputs = await readInputs(NS_C, ROUTED_ADDR, {});
     const advice = adviseLinux(inputs, { targetWscale: 2 }, { dst: ROUTED_NET, via: ADDR_S, dev: IF_C });
     const line = advice.commands.find((c) => c.kind === "route")?.command ?? "";
-    expect(line).toBe(`ip route change ${ROUTED_NET} via ${ADDR_S} dev ${IF_C} window 262143`);
+    expect(line).toBe(`ip route replace ${ROUTED_NET} via ${ADDR_S} dev ${IF_C} window 262143`);
     await nsExec(NS_C, line.split(" "));
     const routed = await clientSyn(ROUTED_ADDR, {});
     const direct = await clientSyn(ADDR_S, {});

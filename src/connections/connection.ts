@@ -135,6 +135,7 @@ export class Connection {
 
     // Sequence space: data, retransmissions, bytes in flight.
     const len = seg.payloadLength;
+    if (len > 0 && from.dataTtl === 0) from.dataTtl = seg.ttl;
     // Window full as Wireshark flags it: data up to the peer's last ack + last window << its shift
     // (raw < 2^16 and shift <= 14, so the shifted window stays below 2^30).
     if (
@@ -397,7 +398,7 @@ export class Connection {
     const prev = from.syn;
     from.mssHint = info.mss ?? DEFAULT_MSS;
     if (prev === null) {
-      from.syn = info;
+      from.syn = from.firstSyn = info;
     } else {
       from.synRetransmits++;
       if (!sameOptions(prev, info)) from.synOptionsChanged = true;

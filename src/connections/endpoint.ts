@@ -195,6 +195,11 @@ export class Endpoint {
    */
   windowFull = 0;
 
+  /** The first SYN or SYN-ACK this side sent (`syn` is the latest): a box's SYN-ACK may be followed by the server's. */
+  firstSyn: SynInfo | null = null;
+  /** IP TTL (hop limit) of the first data segment this side sent, 0 until one: a SYN-ACK from a box differs. */
+  dataTtl = 0;
+
   finSeen = false;
   rstSeen = false;
   packets = 0;

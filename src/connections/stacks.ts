@@ -24,7 +24,7 @@ export interface StackLayout {
   source: string;
   /** The p0f 3.09b signature line this row is taken from, verbatim (ver:ittl:olen:mss:wsize,scale:olayout:quirks:pclass). */
   p0f?: string;
-  /** Typical SYN window field values, p0f style: "65535", "mss*44" (44 segments of the SYN's MSS). */
+  /** Typical SYN window field values, p0f style: "65535", "mss*44" (44 segments of the SYN's MSS), "mss*" (any number). */
   window?: readonly string[];
 }
 
@@ -68,7 +68,7 @@ const ROWS: readonly Row[] = [
     ttl: 64,
     source: `${P0F} "s:unix:Linux:3.11 and newer"; ${LINUX_SRC}; ${LINUX_CAPTURE}`,
     p0f: "*:64:0:*:mss*20,10:mss,sok,ts,nop,ws:df,id+:0",
-    window: ["mss*44", "mss*45", "mss*20", "mss*10", "mss*4"],
+    window: ["mss*44", "mss*45", "mss*20", "mss*10", "mss*4", "mss*"],
   },
   {
     family: "linux",

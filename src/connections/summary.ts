@@ -1,6 +1,7 @@
 import { formatAddress } from "./address.js";
 import type { Connection, HandshakeState } from "./connection.js";
 import type { Endpoint } from "./endpoint.js";
+import { inferOs, type OsGuess } from "./os.js";
 import { type CaptureQualitySummary, captureQuality } from "./quality.js";
 import type { ScalingState } from "./wscale.js";
 
@@ -73,6 +74,8 @@ export interface EndpointSummary {
   windowFull: number;
   zeroWindows: { advertisements: number; episodes: number; seconds: number; probes: number };
   syn: SynSummary | null;
+  /** The OS family its SYN or SYN-ACK points to (initial TTL, option layout, window: src/connections/os.ts). */
+  os?: Pick<OsGuess, "family" | "confidence" | "evidence">;
 }
 
 /**
@@ -207,7 +210,13 @@ function summarizeEndpoint(e: Endpoint): EndpointSummary {
             optionsTruncated: syn.optionsTruncated,
             retransmits: e.synRetransmits,
           },
+    os: osSummary(e),
   };
+}
+
+function osSummary(e: Endpoint): NonNullable<EndpointSummary["os"]> {
+  const g = inferOs(e);
+  return { family: g.family, confidence: g.confidence, evidence: g.evidence };
 }
 
 function finite(x: number): number | null {

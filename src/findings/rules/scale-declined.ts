@@ -1,4 +1,5 @@
 import { MAX_UNSCALED_WINDOW } from "../../kernel/linux-wscale.js";
+import { declinedAdvice } from "../advice.js";
 import type { Finding } from "../finding.js";
 import { type RuleContext, rttText, windowBound, windowRate } from "../rule.js";
 import { looksModern, vantage } from "../vantage.js";
@@ -35,18 +36,7 @@ export function scaleDeclined({ conn, summary, servers }: RuleContext): Finding[
         { frame: c.syn.frame.frame, note: `SYN with wscale ${c.offered.shift} (TTL ${c.syn.ttl})` },
         { frame: s.syn.frame.frame, note: `SYN-ACK without wscale (TTL ${s.syn.ttl})` },
       ],
-      advice: [
-        {
-          kind: "sysctl",
-          command: "sysctl -w net.ipv4.tcp_window_scaling=1",
-          why: `on the server ${s.describe()}: turn RFC 7323 window scaling back on (the default)`,
-        },
-        {
-          kind: "os",
-          command: "netsh interface tcp set global autotuninglevel=normal",
-          why: "on a Windows server: receive-window autotuning (and scaling) back on",
-        },
-      ],
+      advice: declinedAdvice(conn),
     },
   ];
 }

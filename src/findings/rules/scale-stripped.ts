@@ -1,6 +1,6 @@
 import { isStackPadding } from "../../connections/stacks.js";
 import { MAX_UNSCALED_WINDOW } from "../../kernel/linux-wscale.js";
-import { osAdvice } from "../advice.js";
+import { declinedAdvice } from "../advice.js";
 import { appliedShift } from "../applied-shift.js";
 import type { Advice, Finding } from "../finding.js";
 import { type RuleContext, rttText, windowBound, windowRate } from "../rule.js";
@@ -69,12 +69,7 @@ export function scaleStripped({ conn, summary, servers }: RuleContext): Finding[
   }
   const advice: Advice[] = [path];
   if (confidence === "possible") {
-    advice.push({
-      kind: "sysctl",
-      command: "sysctl -w net.ipv4.tcp_window_scaling=1",
-      why: `on the server ${s.describe()}, in case scaling is disabled there`,
-    });
-    advice.push(...osAdvice(s));
+    advice.push(...declinedAdvice(conn, "in case scaling is disabled there"));
   }
   return [
     {

@@ -5,7 +5,7 @@
  */
 
 import type { Endpoint, SynInfo } from "./endpoint.js";
-import { layoutText, matchLayout, type OsFamily, STACKS, type StackLayout } from "./stacks.js";
+import { layoutText, matchLayout, type OsFamily, restoredLayouts, STACKS, type StackLayout } from "./stacks.js";
 
 export type OsConfidence = "likely" | "possible" | "none";
 
@@ -27,28 +27,6 @@ export function initialTtlOf(ttl: number): number | null {
   if (!(ttl > 0)) return null;
   for (const t of INITIAL_TTLS) if (ttl <= t) return t;
   return 255;
-}
-
-/** Option kinds of a window-scale (3 bytes) or timestamps (10 bytes) option a box overwrote with NOPs. */
-const CLEARED: readonly { kind: number; bytes: number; name: string }[] = [
-  { kind: 3, bytes: 3, name: "window-scale" },
-  { kind: 8, bytes: 10, name: "timestamps" },
-];
-
-/**
- * Layouts this one could have been before a box overwrote one option in place with NOPs: each run of NOPs
- * long enough to hold the option, with the option put back at each position in the run.
- */
-function restored(kinds: readonly number[]): { kinds: number[]; name: string }[] {
-  const out: { kinds: number[]; name: string }[] = [];
-  for (const c of CLEARED) {
-    for (let i = 0; i + c.bytes <= kinds.length; i++) {
-      let run = true;
-      for (let j = i; j < i + c.bytes && run; j++) run = kinds[j] === 1;
-      if (run) out.push({ kinds: [...kinds.slice(0, i), c.kind, ...kinds.slice(i + c.bytes)], name: c.name });
-    }
-  }
-  return out;
 }
 
 /**
@@ -108,7 +86,7 @@ export function inferOsFromSyn(syn: SynInfo): OsGuess {
   let rows = matchLayout(syn.optionKinds, syn.synAck);
   let restoredNote: string | null = null;
   if (rows.length === 0) {
-    for (const r of restored(syn.optionKinds)) {
+    for (const r of restoredLayouts(syn.optionKinds)) {
       const m = matchLayout(r.kinds, syn.synAck);
       if (m.length > 0) {
         rows = m;

@@ -711,6 +711,29 @@ export function isStackPadding(kinds: readonly number[], synAck: boolean): boole
   return matchLayout(kinds, synAck).length > 0;
 }
 
+/** Option kinds of a window-scale (3 bytes) or timestamps (10 bytes) option a box overwrote with NOPs. */
+const CLEARED: readonly { kind: number; bytes: number; name: string }[] = [
+  { kind: 3, bytes: 3, name: "window-scale" },
+  { kind: 8, bytes: 10, name: "timestamps" },
+];
+
+/**
+ * Layouts this one could have been before a box overwrote one option in place with NOPs: each run of NOPs
+ * long enough to hold the option, with the option put back at each position in the run.
+ */
+export function restoredLayouts(kinds: readonly number[]): { kinds: number[]; kind: number; name: string }[] {
+  const out: { kinds: number[]; kind: number; name: string }[] = [];
+  for (const c of CLEARED) {
+    for (let i = 0; i + c.bytes <= kinds.length; i++) {
+      let run = true;
+      for (let j = i; j < i + c.bytes && run; j++) run = kinds[j] === 1;
+      if (run)
+        out.push({ kinds: [...kinds.slice(0, i), c.kind, ...kinds.slice(i + c.bytes)], kind: c.kind, name: c.name });
+    }
+  }
+  return out;
+}
+
 /** "mss,nop,ws" for [2, 1, 3]; other kinds by number. For messages and evidence notes. */
 export function layoutText(kinds: readonly number[]): string {
   const names = ["eol", "nop", "mss", "ws", "sok", undefined, undefined, undefined, "ts"];

@@ -1,4 +1,4 @@
-import { isStackPadding } from "../../connections/stacks.js";
+import { isStackPadding, layoutText, matchLayout, restoredLayouts } from "../../connections/stacks.js";
 import { MAX_UNSCALED_WINDOW } from "../../kernel/linux-wscale.js";
 import { declinedAdvice } from "../advice.js";
 import { appliedShift } from "../applied-shift.js";
@@ -21,6 +21,16 @@ export function scaleStripped({ conn, summary, servers }: RuleContext): Finding[
   if (!looksModern(s) || vantage(conn) === "server" || synCookieEvidence(conn, servers) !== null) return [];
   const hidden = appliedShift(s);
   const nops = s.syn.longestNopRun >= MIN_RUN && !isStackPadding(s.syn.optionKinds, true);
+  // NOPs exactly where a known stack puts wscale: the stack sent it and a box overwrote it in place.
+  const slot = nops
+    ? restoredLayouts(s.syn.optionKinds).find((r) => r.kind === 3 && matchLayout(r.kinds, true).length > 0)
+    : undefined;
+  const nopEvidence = {
+    frame: s.syn.frame.frame,
+    note: slot
+      ? `${s.syn.longestNopRun} NOPs in a row in the SYN-ACK, exactly where ${matchLayout(slot.kinds, true)[0]!.label} puts wscale`
+      : `${s.syn.longestNopRun} NOPs in a row in the SYN-ACK, where an option was overwritten`,
+  };
   const rtt = conn.rtt;
   const limited = windowBound(conn);
   const cap = `Scaling is off both ways, so every window is capped at ${MAX_UNSCALED_WINDOW} bytes: ${windowRate(MAX_UNSCALED_WINDOW, rtt)} at ${rttText(rtt)}${limited ? ", and this transfer hit that cap" : ""}.`;
@@ -40,25 +50,25 @@ export function scaleStripped({ conn, summary, servers }: RuleContext): Finding[
   let confidence: Finding["confidence"] = "possible";
   let direction: Finding["direction"];
   if (hidden?.kind === "larger") {
-    confidence = hidden.confidence;
+    // Two independent proofs (the server's windows and the NOPs in the option's slot) make it certain.
+    confidence = slot ? "certain" : hidden.confidence;
     direction = "server-to-client";
     evidence.push({
       frame: hidden.frame,
       note: `${hidden.note}: the server scales by about ${hidden.applied}`,
     });
+    if (nops) evidence.push(nopEvidence);
     message =
       `The client offered window scaling (shift ${c.offered.shift}) and the SYN-ACK reached this point without it, yet the server scales its windows ` +
       `(${hidden.note}): a shift of about ${hidden.applied}. The server did send the option; ` +
       `a box between the server and this capture point stripped it. The two ends now disagree: the client reads the server's windows unscaled. ${cap}`;
   } else if (nops) {
-    confidence = "likely";
+    confidence = slot ? "certain" : "likely";
     direction = "server-to-client";
-    evidence.push({
-      frame: s.syn.frame.frame,
-      note: `${s.syn.longestNopRun} NOPs in a row in the SYN-ACK, where an option was overwritten`,
-    });
+    evidence.push(nopEvidence);
     message =
-      `The client offered window scaling (shift ${c.offered.shift}); the SYN-ACK carries none but a run of ${s.syn.longestNopRun} NOPs where the option stood: ` +
+      `The client offered window scaling (shift ${c.offered.shift}); the SYN-ACK carries none but a run of ${s.syn.longestNopRun} NOPs where the option stood` +
+      `${slot ? ` (with wscale back in their place the layout is ${layoutText(slot.kinds)}, a known stack's)` : ""}: ` +
       `a box between the server and this capture point overwrote it. ${cap}`;
   } else {
     message =

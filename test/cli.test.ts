@@ -1,14 +1,15 @@
 /** The built command as a user runs it: exit codes, stdout/stderr, colour rules, bad input. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { BIN, ROOT } from "./helpers/bin.js";
 
 const CAP = (name: string) => join(ROOT, "captures", name);
 const tmp = mkdtempSync(join(tmpdir(), "wscale-cli-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function wscale(args: string[], opts: { input?: Buffer | string; env?: Record<string, string> } = {}) {
   const env: Record<string, string | undefined> = { ...process.env, ...opts.env };

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
@@ -9,6 +9,7 @@ import { ACK, CWR, ECE, FIN, OptionsState, PSH, RST, SYN, TcpSegment, URG } from
 import { FrameSegmentSource } from "../src/decode/segment-source.js";
 import { looksLikeTcpdumpText, TcpdumpTextSource } from "../src/decode/tcpdump-text.js";
 import { parseIpv6 } from "../src/decode/tcpdump-text-fields.js";
+import { requireTools } from "./helpers/tools.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = join(HERE, "fixtures", "text");
@@ -756,17 +757,8 @@ describe("looksLikeTcpdumpText", () => {
   });
 });
 
-const hasTcpdump = (() => {
-  try {
-    execFileSync("tcpdump", ["--version"], { stdio: "ignore" });
-    return existsSync(CAPTURES);
-  } catch {
-    return false;
-  }
-})();
-
-describe.skipIf(!hasTcpdump)("tcpdump's text of every capture in captures/ matches the binary decoder", () => {
-  const files = hasTcpdump ? readdirSync(CAPTURES).filter((f) => /\.pcap(ng)?$/.test(f)) : [];
+requireTools(["tcpdump"]).describe("tcpdump's text of every capture in captures/ matches the binary decoder", () => {
+  const files = readdirSync(CAPTURES).filter((f) => /\.pcap(ng)?$/.test(f));
 
   it.each(files)("%s", (file) => {
     const path = join(CAPTURES, file);

@@ -8,7 +8,9 @@ connection (tshark's tcp.stream) the handshake options and the numbers the lab's
 the wscale shift in the SYN and SYN-ACK (null when the option is absent), the TCP option kinds in
 order (1 = NOP, 2 = MSS, 3 = wscale, 4 = SACK-permitted, 8 = timestamps), the first raw window each
 side advertised after its SYN and the smallest and largest raw window after it, data bytes and largest segment per direction, zero-window frames
-and retransmissions, and per direction how many frames carry each of tshark's TCP analysis flags
+and retransmissions (FIN-only ones also counted apart, as finRetransmissions; windows of RST segments
+are left out), the largest tcp.analysis.bytes_in_flight, and per direction how many frames carry
+each of tshark's TCP analysis flags
 (`analysis`: retransmission, lost segment, zero-window probe, duplicate ACK, ...; single pass, as
 Wireshark shows them). Frame numbers are 1-based, as in tcpdump/tshark/Wireshark. A gzip file is
 read through (tshark and capinfos decompress it); `format` is then the format inside.
@@ -47,6 +49,7 @@ FIELDS = [
     "ip.ttl",
     "ipv6.hlim",
     "tcp.seq_raw",
+    "tcp.analysis.bytes_in_flight",
 ]
 
 # tshark's TCP analysis flags, counted per direction under these names.
@@ -142,6 +145,7 @@ def main() -> int:
         sport, dport = int(r["tcp.srcport"]), int(r["tcp.dstport"])
         frame = int(r["frame.number"])
         syn, ack = r["tcp.flags.syn"] in ("1", "True"), r["tcp.flags.ack"] in ("1", "True")
+        fin, rst = r["tcp.flags.fin"] in ("1", "True"), r["tcp.flags.reset"] in ("1", "True")
         c = streams.get(int(r["tcp.stream"]))
         if c is None:
             # The SYN sender is the client; without a SYN, guess that the first sender is.
@@ -156,6 +160,8 @@ def main() -> int:
                 c["client"], c["server"] = c["server"], c["client"]
             for side in ("client", "server"):
                 c[side] |= {"dataBytes": 0, "largestSegment": 0, "zeroWindowFrames": [], "retransmissions": 0}
+                c[side]["finRetransmissions"] = 0
+                c[side]["maxBytesInFlight"] = 0
                 c[side]["analysis"] = dict.fromkeys(ANALYSIS, 0)
         c["packets"] += 1
         c["lastFrame"] = frame
@@ -181,7 +187,7 @@ def main() -> int:
                     c[key]["wscaleTruncated"] = True  # kind present, shift cut off by the snaplen
             else:
                 c[key]["count"] = c[key].get("count", 1) + 1
-        elif r["tcp.window_size_value"]:
+        elif r["tcp.window_size_value"] and not rst:  # a RST's window means nothing (Linux sends 0)
             raw = int(r["tcp.window_size_value"])
             if "firstWindowAfterSyn" not in s:
                 s["firstWindowAfterSyn"] = {"frame": frame, "raw": raw}
@@ -195,6 +201,10 @@ def main() -> int:
             s["zeroWindowFrames"].append(frame)
         if r["tcp.analysis.retransmission"]:
             s["retransmissions"] += 1
+        if r["tcp.analysis.bytes_in_flight"]:
+            s["maxBytesInFlight"] = max(s["maxBytesInFlight"], int(r["tcp.analysis.bytes_in_flight"]))
+        if (r["tcp.analysis.retransmission"] or r["tcp.analysis.out_of_order"]) and fin and not syn and length == 0:
+            s["finRetransmissions"] += 1  # a FIN sent again without data
         for name, field in ANALYSIS.items():
             if r[field]:
                 s["analysis"][name] += 1

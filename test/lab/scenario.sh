@@ -562,7 +562,7 @@ iperf3)
   ;;
 esac
 # One JSON object per side: a single connection's as it is, several summed up with each listed.
-merge_json() { jq -cs 'if length == 1 then .[0] else {bytes: (map(.bytes) | add), connections: .} end' "$@" 2>/dev/null || true; }
+merge_json() { jq -cs 'if length == 1 then .[0] else {bytes: (map(.bytes) | add), seconds: (map(.seconds) | add), connections: .} end' "$@" 2>/dev/null || true; }
 CLIENT_JSON=$(merge_json "$NL_TMP"/client*.out)
 SERVER_JSON=$(merge_json "$NL_TMP/server.out")
 [[ -n $CLIENT_JSON && $CLIENT_JSON != null ]] || CLIENT_JSON='{"bytes": 0, "error": "client did not finish"}'

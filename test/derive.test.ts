@@ -253,6 +253,33 @@ describe("scripts/derive-capture.mjs: the same operations from the command line"
   }, 60_000);
 });
 
+requireTools(["tshark"]).it(
+  "keepalive.client.pcap past the 300 s idle timeout: each pause ends at a keepalive tshark names, then the data resumes",
+  () => {
+    const file = join(CAPTURES, "keepalive.client.pcap");
+    const keepalives = execFileSync(
+      "tshark",
+      ["-r", file, "-T", "fields", "-e", "frame.number", "-Y", "tcp.analysis.keep_alive"],
+      {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    )
+      .trim()
+      .split("\n")
+      .map(Number);
+    expect(keepalives).toHaveLength(3); // TCP_KEEPIDLE 2 s during 7 s of silence
+    const { bytes, stretched } = stretchGaps(read("keepalive.client.pcap"), 1, 360);
+    // Records are 0-based, frames 1-based; the last pause ends with the second half of the data.
+    expect(stretched.slice(0, 3).map((i) => i + 1)).toEqual(keepalives);
+    expect(stretched).toHaveLength(4);
+    const t = times(bytes);
+    for (const i of stretched) expect(t[i]! - t[i - 1]!).toBe(360_000_000n);
+    expect(recordCount(bytes)).toBe(recordCount(read("keepalive.client.pcap")));
+  },
+  60_000,
+);
+
 const SEED_INDICES = Array.from({ length: 526 }, (_, i) => i);
 const PINNED_SEED_1_2PCT = [1, 110, 172, 199, 219, 241, 278, 284, 315, 351, 389, 412, 515];
 

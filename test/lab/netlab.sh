@@ -5,7 +5,8 @@
 #   198.18.1.2       198.18.1.1  198.18.2.1                              198.18.2.2
 #   2001:db8:1::2    2001:db8:1::1  2001:db8:2::1                        2001:db8:2::2
 #
-# Source it, then: nl_init; nl_topology; nl_capture ...; nl_transfer ...; nl_capture_stop_all.
+# Source it, then: nl_init; nl_topology; nl_capture ...; nl_server ...; nl_client ...; nl_server_wait;
+# nl_capture_stop_all.
 # nl_init installs an EXIT trap that kills what the lab started and deletes its namespaces.
 #
 # The router is where a "middlebox" goes (nft rules in its forward chain). The wire namespace is
@@ -279,16 +280,4 @@ nl_client() {
 nl_server_wait() {
   (($1 == 0)) || kill -TERM "$NL_SERVER_PID" 2>/dev/null || true
   wait "$NL_SERVER_PID" || true
-}
-
-# nl_transfer SERVER_ADDR PORT BYTES MODE TIMEOUT [CLIENT OPTIONS...]
-# Runs the server in $NL_S and the client in $NL_C. The client's JSON ends up in $NL_TMP/client.out
-# and its exit status in NL_TRANSFER_RC (non-zero: timed out or failed; the captures are still kept).
-nl_transfer() {
-  local addr=$1 port=$2 bytes=$3 mode=$4 seconds=$5
-  shift 5
-  nl_server "$addr" "$port" "$bytes" "$mode" "$seconds"
-  nl_client client "$addr" "$port" "$bytes" "$mode" "$seconds" "$@"
-  NL_TRANSFER_RC=$NL_CLIENT_RC
-  nl_server_wait "$NL_TRANSFER_RC"
 }

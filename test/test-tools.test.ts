@@ -147,7 +147,9 @@ describe("vitest.config.ts", () => {
     const listed = (JSON.parse(r.stdout) as { file: string; projectName: string }[]).map(
       (x) => `${x.projectName} ${x.file.slice(ROOT.length + 1)}`,
     );
-    const files = readdirSync(join(ROOT, "test")).filter((f) => f.endsWith(".test.ts"));
+    const files = readdirSync(join(ROOT, "test"), { recursive: true, encoding: "utf8" }).filter(
+      (f) => f.endsWith(".test.ts") && !f.split("/").includes("node_modules"),
+    );
     const want = files.map((f) => `${/\.(root|browser)\.test\.ts$/.test(f) ? "system" : "unit"} test/${f}`);
     expect(want.filter((w) => w.startsWith("system")).length).toBeGreaterThanOrEqual(5);
     expect(listed.sort()).toEqual(want.sort());

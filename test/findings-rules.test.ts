@@ -1,9 +1,9 @@
 /** Rules that the lab cannot provoke on this kernel, on hand-built segment sequences. */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { analyze } from "../src/analysis/analyze.js";
 import type { Connection } from "../src/connections/connection.js";
 import { summarize } from "../src/connections/summary.js";
@@ -11,6 +11,7 @@ import { ConnectionTracker } from "../src/connections/tracker.js";
 import { evaluateFindings } from "../src/findings/evaluate.js";
 import type { Finding } from "../src/findings/finding.js";
 import { makeSegment, type SegmentSpec } from "./helpers/segments.js";
+import { requireTools } from "./helpers/tools.js";
 
 const C = "198.18.1.2:40000";
 const S = "198.18.2.2:443";
@@ -127,18 +128,12 @@ describe("scale-too-small and window-limited", () => {
 });
 
 describe("a capture cut mid-stream (editcap)", () => {
-  const hasEditcap = (() => {
-    try {
-      execFileSync("editcap", ["-h"], { stdio: "ignore" });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  it.skipIf(!hasEditcap)(
+  const tmp = mkdtempSync(join(tmpdir(), "wscale-mid-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  requireTools(["editcap"]).it(
     "shift unknown, never a raw window shown as the real one; the inferred shift is a lower bound",
     async () => {
-      const cut = join(mkdtempSync(join(tmpdir(), "wscale-mid-")), "mid.pcap");
+      const cut = join(tmp, "mid.pcap");
       execFileSync("editcap", ["-r", join(import.meta.dirname, "../captures/healthy.client.pcap"), cut, "4-1397"]);
       const r = await analyze([cut], { idleTimeout: 300 });
       const c = r.connections[0]!;

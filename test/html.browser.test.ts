@@ -2,8 +2,9 @@
  * The HTML report in a real browser: Debian's chromium, headless, renders the report of the seed
  * capture. It must lay out (a non-trivial screenshot), log nothing to the console (no script
  * error, no resource refused by the page's Content-Security-Policy), and have its SVG charts in the
- * DOM. Skips with a message when chromium is not installed (`apt-get install -y chromium`).
- * Screenshots go to a temporary directory (its path is printed), never into the repository.
+ * DOM. Skips with a message when chromium is not installed (`apt-get install -y chromium`), and
+ * fails under CI. Screenshots go to a temporary directory removed after the run, never into the
+ * repository.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -11,8 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { inflateSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect } from "vitest";
 import { BIN, ROOT } from "./helpers/bin.js";
+import { requireThat } from "./helpers/tools.js";
 
 const CAPTURE = join(ROOT, "captures/rewrite-syn-0.client.pcap");
 
@@ -29,6 +31,8 @@ function findChromium(): string | null {
 
 const CHROMIUM = findChromium();
 const dir = mkdtempSync(join(tmpdir(), "wscale-html-browser-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const browser = requireThat(CHROMIUM === null ? ["chromium"] : [], "needs chromium (apt-get install -y chromium)");
 
 /** Run headless chromium on a file with a fresh profile; returns its stdout and stderr (the console log). */
 function chromium(page: string, extra: string[]): { stdout: string; stderr: string; status: number | null } {
@@ -91,51 +95,51 @@ function readPng(path: string): Png {
 }
 
 describe("the HTML report in headless chromium", () => {
-  const SKIP = "chromium is not installed (apt-get install -y chromium): browser test skipped";
-
-  it("the console check itself catches a script error (control)", (ctx) => {
-    if (CHROMIUM === null) return ctx.skip(SKIP);
+  browser.it("the console check itself catches a script error (control)", () => {
     const bad = join(dir, "bad.html");
     writeFileSync(bad, '<!doctype html><p>x</p><script>console.error("control error"); notDefined();</script>');
     const r = chromium(bad, ["--dump-dom"]);
     expect(consoleProblems(r.stderr).join("\n")).toMatch(/control error|Uncaught/);
   });
 
-  it("renders the seed capture's report: a real screenshot, charts in the DOM, nothing on the console", (ctx) => {
-    if (CHROMIUM === null) return ctx.skip(SKIP);
-    const page = join(dir, "report.html");
-    const built = spawnSync(process.execPath, [BIN, "analyze", CAPTURE, "--format", "html", "-o", page], {
-      encoding: "utf8",
-      timeout: 60_000,
-    });
-    expect(built.status, built.stderr).toBe(1); // the seed case is an error finding
-    expect(existsSync(page)).toBe(true);
+  browser.it(
+    "renders the seed capture's report: a real screenshot, charts in the DOM, nothing on the console",
+    () => {
+      const page = join(dir, "report.html");
+      const built = spawnSync(process.execPath, [BIN, "analyze", CAPTURE, "--format", "html", "-o", page], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(built.status, built.stderr).toBe(1); // the seed case is an error finding
+      expect(existsSync(page)).toBe(true);
 
-    const shot = join(dir, "report.png");
-    const r = chromium(page, [`--screenshot=${shot}`, "--window-size=1280,2000", "--hide-scrollbars"]);
-    expect(r.status, r.stderr.slice(-2000)).toBe(0);
-    expect(consoleProblems(r.stderr)).toEqual([]);
-    expect(existsSync(shot)).toBe(true);
-    expect(statSync(shot).size).toBeGreaterThan(20_000);
-    const png = readPng(shot);
-    expect([png.width, png.height]).toEqual([1280, 2000]);
-    // Not a blank page: many distinct byte values, and a good share of non-white pixels' bytes.
-    expect(new Set(png.pixels).size).toBeGreaterThan(64);
-    let dark = 0;
-    for (const v of png.pixels) if (v < 0xf0) dark++;
-    expect(dark / png.pixels.length).toBeGreaterThan(0.02);
-    console.info(`screenshot: ${shot}`);
+      const shot = join(dir, "report.png");
+      const r = chromium(page, [`--screenshot=${shot}`, "--window-size=1280,2000", "--hide-scrollbars"]);
+      expect(r.status, r.stderr.slice(-2000)).toBe(0);
+      expect(consoleProblems(r.stderr)).toEqual([]);
+      expect(existsSync(shot)).toBe(true);
+      expect(statSync(shot).size).toBeGreaterThan(20_000);
+      const png = readPng(shot);
+      expect([png.width, png.height]).toEqual([1280, 2000]);
+      // Not a blank page: many distinct byte values, and a good share of non-white pixels' bytes.
+      expect(new Set(png.pixels).size).toBeGreaterThan(64);
+      let dark = 0;
+      for (const v of png.pixels) if (v < 0xf0) dark++;
+      expect(dark / png.pixels.length).toBeGreaterThan(0.02);
+      console.info(`screenshot: ${shot}`);
 
-    const dom = chromium(page, ["--dump-dom"]);
-    expect(consoleProblems(dom.stderr)).toEqual([]);
-    const html = dom.stdout;
-    expect(html).toContain("scale-rewritten");
-    expect(html.match(/<svg[^>]*class="chart"/g)).toHaveLength(1);
-    expect(html.match(/class="series-window"/g)).toHaveLength(2);
-    expect(html).toContain('class="series-flight"');
-    expect(html).toContain('class="marker marker-handshake"');
-    expect(html).toContain('class="marker marker-finding"');
-    expect(html).not.toContain("No timeline was recorded");
-    expect(html).not.toMatch(/<script/i);
-  }, 120_000);
+      const dom = chromium(page, ["--dump-dom"]);
+      expect(consoleProblems(dom.stderr)).toEqual([]);
+      const html = dom.stdout;
+      expect(html).toContain("scale-rewritten");
+      expect(html.match(/<svg[^>]*class="chart"/g)).toHaveLength(1);
+      expect(html.match(/class="series-window"/g)).toHaveLength(2);
+      expect(html).toContain('class="series-flight"');
+      expect(html).toContain('class="marker marker-handshake"');
+      expect(html).toContain('class="marker marker-finding"');
+      expect(html).not.toContain("No timeline was recorded");
+      expect(html).not.toMatch(/<script/i);
+    },
+    120_000,
+  );
 });

@@ -7,12 +7,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { BIN, ROOT } from "./helpers/bin.js";
+import { LAB_TOOLS, requireTools } from "./helpers/tools.js";
 
-const isRoot = process.getuid?.() === 0;
-if (!isRoot) console.warn("live.root.test.ts: skipped, needs root (network namespaces, nftables, tcpdump)");
-const workdir = isRoot ? mkdtempSync(join(tmpdir(), "wscale-live-")) : "";
+// Root and the lab's tools, or a skip naming what is missing (a failure under CI).
+const lab = requireTools(LAB_TOOLS);
+const workdir = lab.missing.length === 0 ? mkdtempSync(join(tmpdir(), "wscale-live-")) : "";
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const c of children) c.kill("SIGKILL");
@@ -56,7 +57,7 @@ function crawl(name: string) {
   return { out, lab, pcap: join(out, "client.pcap"), ns: `wsl-${lab.child.pid}-c` };
 }
 
-describe.skipIf(!isRoot)("wscale live on a real crawling transfer", { timeout: 60_000 }, () => {
+lab.describe("wscale live on a real crawling transfer", { timeout: 60_000 }, () => {
   it("tcpdump -U -w - | wscale live -: handshake and rewrite while the transfer runs, report on SIGINT", async () => {
     const run = crawl("binary");
     await until(() => existsSync(run.pcap), 20_000);

@@ -1,13 +1,15 @@
 /** `wscale analyze --format ...` as a user runs it: the built command, every format, -o, terminal widths. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { BIN, ROOT } from "./helpers/bin.js";
+import { requireTools } from "./helpers/tools.js";
 
 const CAP = (name: string) => join(ROOT, "captures", name);
 const tmp = mkdtempSync(join(tmpdir(), "wscale-report-cli-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is being stripped
 const ANSI = /\u001b\[[0-9;]*m/g;
 const MANIFEST = (JSON.parse(readFileSync(CAP("manifest.json"), "utf8")).files as { file: string }[]).map(
@@ -111,25 +113,27 @@ describe("the terminal report at 80 columns", () => {
     }
   });
 
-  it("on a terminal: its width (process.stdout.columns) and colour; NO_COLOR turns colour off", (ctx) => {
-    const at80 = inTerminal(80, ["analyze", CAP("ipv6-strip-syn.client.pcap")]);
-    if (at80 === null) ctx.skip("no `script` to make a pseudo-terminal");
-    expect(at80).toMatch(ANSI);
-    expect(overlong(at80!, 80)).toEqual([]);
-    expect(at80).toContain("[2001:db8:1::2]:36146");
-    const wide = inTerminal(200, ["analyze", CAP("ipv6-strip-syn.client.pcap")])!;
-    // At 80 the verdict wraps at its hyphen; at 200 it does not, and prose uses the room.
-    expect(at80!.replace(ANSI, "")).toMatch(/^c1 .* scale-$/m);
-    expect(wide.replace(ANSI, "")).toMatch(/^c1 .* scale-stripped$/m);
-    expect(
-      Math.max(
-        ...wide
-          .replace(ANSI, "")
-          .split("\n")
-          .map((l) => l.length),
-      ),
-    ).toBeGreaterThan(80);
-    const plain = inTerminal(80, ["analyze", CAP("rewrite-syn-0.client.pcap")], { NO_COLOR: "1" })!;
-    expect(plain).not.toMatch(ANSI);
-  });
+  requireTools(["script", "stty"]).it(
+    "on a terminal: its width (process.stdout.columns) and colour; NO_COLOR turns colour off",
+    () => {
+      const at80 = inTerminal(80, ["analyze", CAP("ipv6-strip-syn.client.pcap")]);
+      expect(at80).toMatch(ANSI);
+      expect(overlong(at80!, 80)).toEqual([]);
+      expect(at80).toContain("[2001:db8:1::2]:36146");
+      const wide = inTerminal(200, ["analyze", CAP("ipv6-strip-syn.client.pcap")])!;
+      // At 80 the verdict wraps at its hyphen; at 200 it does not, and prose uses the room.
+      expect(at80!.replace(ANSI, "")).toMatch(/^c1 .* scale-$/m);
+      expect(wide.replace(ANSI, "")).toMatch(/^c1 .* scale-stripped$/m);
+      expect(
+        Math.max(
+          ...wide
+            .replace(ANSI, "")
+            .split("\n")
+            .map((l) => l.length),
+        ),
+      ).toBeGreaterThan(80);
+      const plain = inTerminal(80, ["analyze", CAP("rewrite-syn-0.client.pcap")], { NO_COLOR: "1" })!;
+      expect(plain).not.toMatch(ANSI);
+    },
+  );
 });

@@ -9,15 +9,16 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { type AnalysisReport, analyze } from "../src/analysis/analyze.js";
+import { LAB_TOOLS, requireTools } from "./helpers/tools.js";
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..");
-const isRoot = process.getuid?.() === 0;
-if (!isRoot) console.warn("scenarios.root.test.ts: skipped, needs root (network namespaces, nftables, tcpdump)");
+// Root and the lab's tools, or a skip naming what is missing (a failure under CI).
+const lab = requireTools(LAB_TOOLS);
 
-const workdir = isRoot ? mkdtempSync(join(tmpdir(), "wscale-scenarios-")) : "";
+const workdir = lab.missing.length === 0 ? mkdtempSync(join(tmpdir(), "wscale-scenarios-")) : "";
 afterAll(() => {
   if (workdir) rmSync(workdir, { recursive: true, force: true });
 });
@@ -45,7 +46,7 @@ const verdicts = (r: AnalysisReport) =>
   r.findings.filter((f) => f.severity !== "info").map((f) => `${f.id} ${f.severity}`);
 const ids = (r: AnalysisReport) => r.findings.map((f) => f.id);
 
-describe.skipIf(!isRoot)("real kernel, real middlebox: verdict from both vantage points", { timeout: 90_000 }, () => {
+lab.describe("real kernel, real middlebox: verdict from both vantage points", { timeout: 90_000 }, () => {
   it("healthy: scaling on (10/10) at both ends, no warning or error", async () => {
     const o = await scenario("healthy");
     for (const r of [o.client, o.server]) {

@@ -9,6 +9,7 @@ import { ACK, CWR, ECE, FIN, OptionsState, PSH, RST, SYN, TcpSegment, URG } from
 import { FrameSegmentSource } from "../src/decode/segment-source.js";
 import { looksLikeTcpdumpText, TcpdumpTextSource } from "../src/decode/tcpdump-text.js";
 import { parseIpv6 } from "../src/decode/tcpdump-text-fields.js";
+import { requireTools } from "./helpers/tools.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = join(HERE, "fixtures", "text");
@@ -865,71 +866,52 @@ describe("looksLikeTcpdumpText", () => {
   });
 });
 
-/** tcpdump is the oracle here: missing, these tests skip with a message locally and fail in CI (CI=1). */
-const hasTcpdump = (() => {
-  try {
-    execFileSync("tcpdump", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const inCI = process.env.CI === "1";
+requireTools(["tcpdump"]).describe("tcpdump's text of every capture in captures/ matches the binary decoder", () => {
+  const files = readdirSync(CAPTURES).filter((f) => /\.pcap(ng)?$/.test(f));
+  it.each(files)("%s", (file) => {
+    const path = join(CAPTURES, file);
+    const data = new Uint8Array(readFileSync(path));
+    const format = detectFormat(data);
+    expect(format === "pcap" || format === "pcapng", `${file} is ${format}`).toBe(true);
+    const binary = new FrameSegmentSource(newFrameReader(format as "pcap" | "pcapng"));
+    binary.feed(data);
+    binary.finish();
+    const seg = new TcpSegment();
+    const expected = new Map<number, Snap>();
+    while (binary.next(seg)) expected.set(seg.frame, snap(seg));
 
-describe.skipIf(!hasTcpdump && !inCI)(
-  `tcpdump's text of every capture in captures/ matches the binary decoder${hasTcpdump ? "" : " (needs tcpdump, which is not installed)"}`,
-  () => {
-    it("tcpdump, the oracle, is installed (CI installs it)", () => {
-      expect(hasTcpdump, "tcpdump is not installed").toBe(true);
-    });
-
-    const files = readdirSync(CAPTURES).filter((f) => /\.pcap(ng)?$/.test(f));
-    it.each(files)("%s", (file) => {
-      const path = join(CAPTURES, file);
-      const data = new Uint8Array(readFileSync(path));
-      const format = detectFormat(data);
-      expect(format === "pcap" || format === "pcapng", `${file} is ${format}`).toBe(true);
-      const binary = new FrameSegmentSource(newFrameReader(format as "pcap" | "pcapng"));
-      binary.feed(data);
-      binary.finish();
-      const seg = new TcpSegment();
-      const expected = new Map<number, Snap>();
-      while (binary.next(seg)) expected.set(seg.frame, snap(seg));
-
-      for (const style of [["-n"], ["-nS"], ["-nv"], ["-nvv"], ["-ne", "-tt"]]) {
-        const text = execFileSync("tcpdump", [...style, "-r", path], {
-          stdio: ["ignore", "pipe", "ignore"],
-          maxBuffer: 1 << 28,
-        });
-        const { segs, src } = parse(new Uint8Array(text));
-        expect(src.warnings, `${file} ${style}`).toEqual([]);
-        expect(segs.length, `${file} ${style}`).toBe(expected.size);
-        const verbose = style[0]!.includes("v");
-        for (const got of segs) {
-          const want = expected.get(got.frame)!;
-          const a: Partial<Snap> = { ...got };
-          const b: Partial<Snap> = { ...want };
-          for (const x of [a, b]) {
-            delete x.time;
-            if (!verbose) {
-              delete x.ttl;
-              delete x.ipId;
-              delete x.dontFragment;
-              delete x.fragmented;
-            }
+    for (const style of [["-n"], ["-nS"], ["-nv"], ["-nvv"], ["-ne", "-tt"]]) {
+      const text = execFileSync("tcpdump", [...style, "-r", path], {
+        stdio: ["ignore", "pipe", "ignore"],
+        maxBuffer: 1 << 28,
+      });
+      const { segs, src } = parse(new Uint8Array(text));
+      expect(src.warnings, `${file} ${style}`).toEqual([]);
+      expect(segs.length, `${file} ${style}`).toBe(expected.size);
+      const verbose = style[0]!.includes("v");
+      for (const got of segs) {
+        const want = expected.get(got.frame)!;
+        const a: Partial<Snap> = { ...got };
+        const b: Partial<Snap> = { ...want };
+        for (const x of [a, b]) {
+          delete x.time;
+          if (!verbose) {
+            delete x.ttl;
+            delete x.ipId;
+            delete x.dontFragment;
+            delete x.fragmented;
           }
-          // A pure ACK's seq is not printed below -vv: it is inferred as the sender's next seq, which
-          // a zero-window probe (snd.una - 1) is not.
-          const pureAck = got.payloadLength === 0 && (got.flags & (SYN | FIN | RST)) === 0;
-          if (pureAck && style[0] !== "-nvv" && ((want.seq + 1) >>> 0 === got.seq || want.seq === got.seq))
-            a.seq = b.seq;
-          expect(a, `${file} ${style} frame ${got.frame}`).toEqual(b);
         }
-        if (style[1] === "-tt") {
-          for (const got of segs)
-            expect(got.time, `${file} frame ${got.frame}`).toBeCloseTo(expected.get(got.frame)!.time, 5);
-        }
+        // A pure ACK's seq is not printed below -vv: it is inferred as the sender's next seq, which
+        // a zero-window probe (snd.una - 1) is not.
+        const pureAck = got.payloadLength === 0 && (got.flags & (SYN | FIN | RST)) === 0;
+        if (pureAck && style[0] !== "-nvv" && ((want.seq + 1) >>> 0 === got.seq || want.seq === got.seq)) a.seq = b.seq;
+        expect(a, `${file} ${style} frame ${got.frame}`).toEqual(b);
       }
-    });
-  },
-);
+      if (style[1] === "-tt") {
+        for (const got of segs)
+          expect(got.time, `${file} frame ${got.frame}`).toBeCloseTo(expected.get(got.frame)!.time, 5);
+      }
+    }
+  });
+});

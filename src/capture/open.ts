@@ -27,8 +27,9 @@ const HEAD = 16;
 
 /**
  * Open a file or stdin and tell its format from its first bytes, never from its name; gzip is
- * unwrapped transparently. Regular files are read straight into the reader's buffer (no
- * intermediate chunks), and so is stdin (file descriptor 0); a stream given instead of stdin
+ * unwrapped transparently. Regular files are read at explicit positions straight into the
+ * reader's buffer (no intermediate chunks); stdin (file descriptor 0) and any path that cannot
+ * seek (a FIFO, `<(...)`, /dev/stdin on a pipe) are read in order the same way; a stream given instead of stdin
  * (tcpdump started by live mode, tests) and decompressed data arrive as chunks and are copied once.
  * Throws InputError for what cannot be a capture at all.
  */
@@ -51,9 +52,12 @@ export async function openInput(path: string, stdin?: NodeJS.ReadableStream): Pr
     return { path, format: detectOrThrow(path, head), gzip: false, read: prepend(head, read), close };
   }
   let fh: FileHandle | null = null;
+  let seekable = false;
   try {
     fh = await open(path, "r");
-    if ((await fh.stat()).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    const stat = await fh.stat();
+    if (stat.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    seekable = stat.isFile() || stat.isBlockDevice();
   } catch (e) {
     await fh?.close();
     throw new InputError(path, null, describeError(e));
@@ -61,6 +65,13 @@ export async function openInput(path: string, stdin?: NodeJS.ReadableStream): Pr
   const file = fh;
   const close = () => file.close();
   try {
+    if (!seekable) {
+      // A FIFO, <(...), /dev/stdin fed by a pipe, a terminal: read in order, like "-".
+      const stream = fdReader(path, file.fd);
+      const head = await readHead(stream);
+      if (isGzip(head)) return await gunzipped(path, prepend(head, stream), close);
+      return { path, format: detectOrThrow(path, head), gzip: false, read: prepend(head, stream), close };
+    }
     const head = await readHead(fileReader(path, file));
     if (isGzip(head)) return await gunzipped(path, fileReader(path, file), close);
     // A regular file is read at explicit positions straight into the reader's buffer.
@@ -125,7 +136,7 @@ async function gunzipped(path: string, compressed: ReadInto, close: () => Promis
   }
 }
 
-/** Reads an inherited descriptor (a pipe or a redirected file) at its current position. */
+/** Reads a descriptor at its current position: stdin, a pipe, a FIFO, a redirected file. */
 function fdReader(path: string, fd: number): ReadInto {
   let offset = 0;
   return async (buf, at, length) => {

@@ -128,7 +128,7 @@ describe.skipIf(!oracle("tshark"))(
       it(`${file}: the same segments, frame by frame; the rest skipped for what it is`, () => {
         const r = ours(file);
         const expected = tshark(file, decodeAs);
-        expect(expected.length).toBeGreaterThan(10);
+        expect(expected.length).toBeGreaterThan(0);
         expect(r.segments).toEqual(expected);
         expect(r.skipped).toEqual(skipped);
         expect(r.warnings).toEqual([]);

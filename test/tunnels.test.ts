@@ -383,4 +383,25 @@ describe("what is not decoded is named per input: a count under skipped, one war
       { offset: 24, message: "frame 1 and every one like it skipped: link type 105 (IEEE 802.11) is not decoded" },
     ]);
   });
+
+  it("many kinds (damaged traffic can name any GRE protocol): 15 named warnings, then one that says the rest are only counted", () => {
+    const records = Array.from({ length: 40 }, (_, i) => ({
+      sec: 1000 + i,
+      data: ethernet(outer4(gre(inner4(), { protocol: 0x1000 + i }), PROTO_GRE)),
+    }));
+    const source = new FrameSegmentSource(new PcapReader());
+    source.feed(pcapFile({}, records));
+    source.finish();
+    expect(source.next(new TcpSegment())).toBe(false);
+    expect(Object.keys(source.skipped())).toHaveLength(40);
+    expect(source.skipped()["not decoded: GRE protocol 0x1027"]).toBe(1);
+    expect(source.warnings.map((w) => w.message)).toEqual([
+      ...Array.from(
+        { length: 15 },
+        (_, i) =>
+          `frame ${i + 1} and every one like it skipped: GRE protocol 0x${(0x1000 + i).toString(16)} is not decoded`,
+      ),
+      "frame 16: more kinds of packets that are not decoded; from here on they are only counted in the skipped packets",
+    ]);
+  });
 });

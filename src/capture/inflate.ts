@@ -42,7 +42,7 @@ export interface InflateDamage {
 const WINDOW = 32 * 1024;
 const OUT_CHUNK = 256 * 1024;
 const MAX_MATCH = 258;
-/** Bits a literal/length symbol, its extra bits, a distance code and its extra bits take at most (and the bit buffer reads a byte ahead). */
+/** Bits a length symbol, its extra bits, a distance code and its extra bits take at most, and a byte the bit buffer reads ahead. */
 const SYMBOL_BITS = 15 + 5 + 15 + 13 + 8;
 /** Bytes a dynamic block header takes at most (3 + 14 + 19 * 3 + 316 * 7 bits, rounded up). */
 const HEADER_BYTES = 320;
@@ -81,10 +81,14 @@ enum Kind {
   Distances = 2,
 }
 
-/** Build `t` from code lengths (canonical Huffman); null, or why the lengths are no valid code (zlib's rules). */
+/**
+ * Build `t` from code lengths (canonical Huffman, RFC 1951 section 3.2.2); false if they make no
+ * valid code: over-subscribed, or incomplete where zlib refuses that (all but a single code).
+ */
 function buildTable(lengths: Uint8Array, n: number, t: Table, kind: Kind): boolean {
   const count = new Uint16Array(16);
   for (let s = 0; s < n; s++) count[lengths[s]!]!++;
+  count[0] = 0;
   let max = 15;
   while (max > 0 && count[max] === 0) max--;
   t.bits = Math.max(max, 1);
@@ -101,7 +105,6 @@ function buildTable(lengths: Uint8Array, n: number, t: Table, kind: Kind): boole
     code = (code + count[len - 1]!) << 1;
     next[len] = code;
   }
-  next[0] = 0;
   const size = 1 << t.bits;
   for (let s = 0; s < n; s++) {
     const len = lengths[s]!;
@@ -177,13 +180,6 @@ export class Inflater {
     dst.set(this.out.subarray(this.taken, this.taken + n), at);
     this.taken += n;
     return n;
-  }
-
-  /** The decoded bytes not yet taken, as a view (valid until the next run()), marked taken. */
-  takeView(): Uint8Array {
-    const v = this.out.subarray(this.taken, this.outPos);
-    this.taken = this.outPos;
-    return v;
   }
 
   run(input: InflateInput): InflateStatus {

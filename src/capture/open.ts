@@ -30,8 +30,8 @@ const HEAD = 16;
  * Open a file or stdin and tell its format from its first bytes, never from its name; gzip is
  * unwrapped transparently. Regular files are read at explicit positions straight into the
  * reader's buffer (no intermediate chunks); stdin (file descriptor 0) and any path that cannot
- * seek (a FIFO, `<(...)`, /dev/stdin on a pipe) are read in order the same way; a stream given instead of stdin
- * (tcpdump started by live mode, tests) and decompressed data arrive as chunks and are copied once.
+ * seek (a FIFO, `<(...)`, /dev/stdin on a pipe) are read in order the same way. A stream given
+ * instead of stdin (tcpdump started by live mode, tests) and decompressed data are copied once.
  * Throws InputError for what cannot be a capture at all.
  */
 export async function openInput(path: string, stdin?: NodeJS.ReadableStream): Promise<OpenedInput> {

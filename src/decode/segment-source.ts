@@ -29,6 +29,9 @@ export interface SegmentSource {
   skipped(): Record<string, number>;
 }
 
+/** Link types and encapsulations named in a warning each, per input; more are only counted. */
+const MAX_NAMED_WARNINGS = 16;
+
 export class FrameSegmentSource implements SegmentSource {
   private readonly frame: Frame = newFrame();
   /** Indexed by DecodeStatus. */
@@ -84,9 +87,14 @@ export class FrameSegmentSource implements SegmentSource {
       return;
     }
     this.named.set(status, 1);
+    // Damaged or odd traffic can name many kinds (any GRE protocol value): past a few, only count.
+    if (this.named.size > MAX_NAMED_WARNINGS) return;
     this.reader.warnings.push({
       offset: frame.fileOffset,
-      message: `frame ${frame.number} and every one like it skipped: ${notDecodedWhat(status)} is not decoded`,
+      message:
+        this.named.size < MAX_NAMED_WARNINGS
+          ? `frame ${frame.number} and every one like it skipped: ${notDecodedWhat(status)} is not decoded`
+          : `frame ${frame.number}: more kinds of packets that are not decoded; from here on they are only counted in the skipped packets`,
     });
   }
 

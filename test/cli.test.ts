@@ -140,7 +140,7 @@ describe("bad input: one line naming the file and the byte offset, exit 2, no st
     expect(report.inputs[0].warnings[0]).toEqual({
       offset: off,
       message:
-        "record 100: captured length 2147418112 exceeds the snapshot length 96; looking for the next valid record",
+        "record 100: captured length 2147418112 exceeds 262144, the most any capture holds; looking for the next valid record",
     });
     expect(report.findings.map((f: { id: string }) => f.id)).toContain("scale-rewritten");
     expect(r.stderr).toContain(`damaged.pcap: byte ${off}: record 100`);

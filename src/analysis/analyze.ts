@@ -129,7 +129,7 @@ export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<An
         packets: i.source.packets,
         tcpSegments: i.segments,
         skipped: i.source.skipped(),
-        warnings: i.source.error ? [...i.source.warnings, i.source.error] : i.source.warnings,
+        warnings: [...i.opened.warnings, ...i.source.warnings, ...(i.source.error ? [i.source.error] : [])],
       };
     }),
     connections,

@@ -1,0 +1,175 @@
+/**
+ * `analyze --each` (or `-o DIR/`): every input analysed on its own, in parallel worker threads,
+ * one report per input: one after another on stdout, or one file each in the directory, named
+ * after the input. With `--format ndjson` and no directory, one merged stream: every connection
+ * line says which input it came from (`input`, an index into the closing report line's
+ * `inputs`), connection ids are unique across the stream, and one `report` line closes it.
+ */
+import { mkdir, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import type { InputSummary } from "../analysis/analyze.js";
+import { type PeekedInput, peekInputs, type UnreadableInput } from "../analysis/inputs.js";
+import type { JobPool } from "../analysis/jobs.js";
+import type { SeverityCounts } from "../report/model.js";
+import { connectionLine, findingLine, ReportTally, reportLine } from "../report/ndjson.js";
+import type { AnalyzeArgs, Format } from "./commands/analyze.js";
+import {
+  type ConnectionBatch,
+  type JobAnalyzeOptions,
+  type RenderArgs,
+  type RenderedReport,
+  reportJob,
+  streamJob,
+} from "./jobs.js";
+import { emit } from "./terminal.js";
+
+export const EXTENSIONS: Record<Format, string> = {
+  table: "txt",
+  json: "json",
+  ndjson: "ndjson",
+  csv: "csv",
+  md: "md",
+  html: "html",
+};
+
+export interface EachResult {
+  inputs: InputSummary[];
+  unreadable: UnreadableInput[];
+  counts: SeverityCounts;
+  /** Files written (with -o DIR/). */
+  written: string[];
+}
+
+/** `-o` names a directory: it ends with a slash, or is one. */
+export async function isDirectoryTarget(output: string | undefined): Promise<boolean> {
+  if (output === undefined || output === "-") return false;
+  if (output.endsWith("/")) return true;
+  return (await stat(output).catch(() => null))?.isDirectory() === true;
+}
+
+/**
+ * File names in the directory: the input's own name plus the format's extension ("-" is
+ * "stdin"); a name given twice gets "-2", "-3", ... before the extension.
+ */
+export function reportNames(paths: string[], format: Format): string[] {
+  const used = new Map<string, number>();
+  return paths.map((p) => {
+    const base = p === "-" ? "stdin" : basename(p);
+    const n = (used.get(base) ?? 0) + 1;
+    used.set(base, n);
+    return `${base}${n > 1 ? `-${n}` : ""}.${EXTENSIONS[format]}`;
+  });
+}
+
+export async function runEach(
+  paths: string[],
+  args: Pick<AnalyzeArgs, "format" | "output" | "top" | "failOn">,
+  render: RenderArgs,
+  options: JobAnalyzeOptions,
+  pool: JobPool,
+  stdin?: NodeJS.ReadableStream,
+): Promise<EachResult> {
+  const dir = (await isDirectoryTarget(args.output)) ? args.output! : undefined;
+  // Only to tell unreadable inputs from the others before anything is written.
+  const { inputs, unreadable } = await peekInputs(paths, { stdin, segments: 1 });
+  if (args.format === "ndjson" && dir === undefined) {
+    const summaries = await mergedStream(inputs, unreadable, options, pool, args);
+    return { inputs: summaries.inputs, unreadable, counts: summaries.counts, written: [] };
+  }
+  if (dir !== undefined) await mkdir(dir, { recursive: true });
+  const names = reportNames(
+    inputs.map((i) => i.path),
+    args.format,
+  );
+  const jobs = inputs.map((input) =>
+    run<RenderedReport>(pool, input, "report", { render, options }, (opened) =>
+      reportJob(opened, { ...options }, render),
+    ),
+  );
+  // Written in the order given, one at a time (each write is atomic).
+  const results: InputSummary[] = [];
+  const counts: SeverityCounts = { error: 0, warn: 0, info: 0 };
+  const written: string[] = [];
+  for (const [i, job] of jobs.entries()) {
+    const r = await job.catch((e: unknown) => lateFailure(e, inputs[i]!, unreadable));
+    if (r === null) continue;
+    const target = dir === undefined ? args.output : join(dir, names[i]!);
+    await emit(r.pieces, target);
+    if (target !== undefined && target !== "-") written.push(target);
+    results.push(...r.inputs);
+    for (const s of ["error", "warn", "info"] as const) counts[s] += r.counts[s];
+  }
+  return { inputs: results, unreadable, counts, written };
+}
+
+/**
+ * Run a job on one input: in a worker when the input is a regular file (it is opened again
+ * there), else here on the input the look-ahead kept open.
+ */
+function run<R>(
+  pool: JobPool,
+  input: PeekedInput,
+  kind: string,
+  args: object,
+  here: (opened: NonNullable<PeekedInput["opened"]>) => Promise<R>,
+  onEvent?: (event: unknown) => void,
+): Promise<R> {
+  if (input.opened === null) return pool.run<R>(kind, { ...args, path: input.path }, { onEvent });
+  const opened = input.opened;
+  return pool.run<R>(kind, null, { here: () => here(opened) });
+}
+
+/** An input that failed after the look-ahead (nothing readable before damage): named with the others. */
+function lateFailure(e: unknown, input: PeekedInput, unreadable: UnreadableInput[]): null {
+  const err = e as { path?: string; offset?: number | null; detail?: string; name?: string };
+  if (err.name !== "InputError") throw e;
+  unreadable.push({ path: input.path, offset: err.offset ?? null, message: err.detail ?? String(e) });
+  return null;
+}
+
+/** One NDJSON stream for every input: lines as connections finish, whichever input they come from. */
+async function mergedStream(
+  inputs: PeekedInput[],
+  unreadable: UnreadableInput[],
+  options: JobAnalyzeOptions,
+  pool: JobPool,
+  args: Pick<AnalyzeArgs, "output" | "failOn">,
+): Promise<{ inputs: InputSummary[]; counts: SeverityCounts }> {
+  const toFile = args.output !== undefined && args.output !== "-";
+  const kept: string[] = [];
+  let pending = Promise.resolve();
+  const write = (text: string) => {
+    if (toFile) kept.push(text);
+    else pending = pending.then(() => emit(text, undefined));
+  };
+  const tally = new ReportTally();
+  let ids = 0;
+  const lines = (index: number) => (batch: ConnectionBatch) => {
+    let text = "";
+    for (const [conn, found] of batch.items) {
+      const id = `c${++ids}`;
+      text += connectionLine({ ...conn, id, input: index } as typeof conn);
+      for (const f of found) text += findingLine({ ...f, connection: id });
+      tally.add(conn, found);
+    }
+    write(text);
+  };
+  const summaries = await Promise.all(
+    inputs.map((input) => {
+      const toLines = lines(input.index);
+      return run<InputSummary[]>(
+        pool,
+        input,
+        "stream",
+        { options },
+        (opened) => streamJob(opened, { ...options }, toLines),
+        (e) => toLines(e as ConnectionBatch),
+      ).catch((e: unknown) => (lateFailure(e, input, unreadable) ?? []) as InputSummary[]);
+    }),
+  );
+  const all = summaries.flat();
+  write(reportLine(all, tally, args.failOn));
+  await pending;
+  if (toFile) await emit(kept, args.output);
+  return { inputs: all, counts: { ...tally.findings } };
+}

@@ -56,8 +56,8 @@ export interface AnalyzeOptions {
   stdin?: NodeJS.ReadableStream;
   /** Several inputs merged: false drops a record (the same record already read from another input). */
   keep?(seg: TcpSegment): boolean;
-  /** Several inputs merged: seconds added to each input's times for the merge order only (a copy's records after the original's). */
-  mergeDelay?: number[];
+  /** Several inputs merged: the time to order this record by (default: its own; a copy's records wait for the original's). */
+  mergeTime?(seg: TcpSegment): number;
 }
 
 interface Input {
@@ -196,7 +196,7 @@ async function runMerged(inputs: Input[], tracker: ConnectionTracker, opts: Anal
       if (!input.pending) continue;
       const t = Number.isNaN(input.seg.time)
         ? Number.NEGATIVE_INFINITY
-        : input.seg.time + (opts.mergeDelay?.[input.seg.input] ?? 0);
+        : (opts.mergeTime?.(input.seg) ?? input.seg.time);
       if (best === null || t < bestTime) {
         best = input;
         bestTime = t;

@@ -2,7 +2,7 @@
  * Records repeated across inputs that are merged into one stream (the same file twice, a file and
  * its gzip, two overlapping captures of one interface) are counted once. Inputs are merged in
  * time order, so the records of one packet meet within DUPLICATE_WINDOW_S of each other (plus
- * the delay the merge gives a copy, so that the original comes first): only the fingerprints of
+ * the wait the merge gives a copy, so that the original comes first): only the fingerprints of
  * that last stretch are kept (a map, and a queue to forget them in time order).
  * A record repeated within one input is left alone (the connection tracker counts those).
  */
@@ -32,18 +32,20 @@ export class RecordDeduplicator {
   /** Per input: records dropped, and the input they repeated. */
   readonly repeats: (Repeats | null)[];
 
-  private readonly delays: number[];
-  private readonly span: number;
-
-  /** `delays`: what the merge adds to each input's times to order it (AnalyzeOptions.mergeDelay). */
+  /**
+   * `mergeTime`: the time the merge orders a record by (AnalyzeOptions.mergeTime); `wait`: the
+   * most it adds to a record's own time.
+   */
   constructor(
     private readonly inputs: number,
-    delays: number[] = [],
+    private readonly mergeTime: (seg: TcpSegment) => number = (seg) => seg.time,
+    wait = 0,
   ) {
     this.repeats = Array.from({ length: inputs }, () => null);
-    this.delays = Array.from({ length: inputs }, (_, i) => delays[i] ?? 0);
-    this.span = DUPLICATE_WINDOW_S + Math.max(0, ...this.delays);
+    this.span = DUPLICATE_WINDOW_S + wait;
   }
+
+  private readonly span: number;
 
   /**
    * Whether to analyse this record. Of the records of one packet in several inputs, as many are
@@ -54,7 +56,7 @@ export class RecordDeduplicator {
     if (Number.isNaN(seg.time)) return true; // records without times cannot be paired
     const i = seg.input;
     // Times in merge order: a copy delayed by the merge must still find its original here.
-    const t = seg.time + this.delays[i]!;
+    const t = this.mergeTime(seg);
     this.forget(t - this.span);
     const print = fingerprint(seg);
     let entry = this.seen.get(print);

@@ -56,8 +56,12 @@ export function probeOf(seg: TcpSegment): Probe {
   };
 }
 
-/** How input B relates to input A. */
-export type Relation = "independent" | "copy" | "vantage";
+/**
+ * How input B relates to input A: copies (the same records), vantage points (the same packets
+ * seen elsewhere), continuations (the same flows, with the same TTLs, but no packet in common:
+ * one capture in several files), or independent.
+ */
+export type Relation = "independent" | "copy" | "vantage" | "continuation";
 
 export interface PairEvidence {
   relation: Relation;
@@ -65,14 +69,15 @@ export interface PairEvidence {
   shared: number;
   /** Of those, the same record (time, TTL, addresses, window, options). */
   sameRecord: number;
+  /** Largest time difference between two records of one packet (seconds; 0 without times). */
+  skew: number;
   /** Of the B segments compared, how many (the look-ahead of B). */
   compared: number;
 }
 
 /**
- * Find B's segments in A and say what that makes them: nothing shared (independent), only the
- * same records (copy), or the same packets seen elsewhere (vantage). The k-th occurrence of a
- * packet in B is paired with the k-th in A (retransmissions repeat a packet's identity).
+ * Find B's segments in A and say what that makes them. The k-th occurrence of a packet in B is
+ * paired with the k-th in A (retransmissions repeat a packet's identity).
  */
 export function relate(a: readonly Probe[], b: readonly Probe[]): PairEvidence {
   const byId = indexBy(a, (p) => p.id);
@@ -90,16 +95,21 @@ export function relate(a: readonly Probe[], b: readonly Probe[]): PairEvidence {
   };
   let shared = 0;
   let sameRecord = 0;
+  let skew = 0;
   for (const p of b) {
     let i = take(byId.get(p.id));
     if (i < 0 && p.tsId !== null) i = take(byTs.get(p.tsId));
     if (i < 0) continue;
     shared++;
-    if (isSameRecord(a[i]!, p)) sameRecord++;
+    if (!isSameRecord(a[i]!, p)) continue;
+    sameRecord++;
+    const d = Math.abs(a[i]!.time - p.time);
+    if (d > skew) skew = d;
   }
   let relation: Relation = "independent";
   if (shared >= MIN_SHARED_PACKETS) relation = sameRecord === shared ? "copy" : "vantage";
-  return { relation, shared, sameRecord, compared: b.length };
+  else if (sharesFlow(a, b)) relation = "continuation";
+  return { relation, shared, sameRecord, skew, compared: b.length };
 }
 
 function isSameRecord(x: Probe, y: Probe): boolean {
@@ -110,6 +120,12 @@ function isSameRecord(x: Probe, y: Probe): boolean {
     (x.options === y.options || x.options === null || y.options === null) &&
     (Math.abs(x.time - y.time) <= DUPLICATE_WINDOW_S || (Number.isNaN(x.time) && Number.isNaN(y.time)))
   );
+}
+
+/** Some segment of B travels the way one of A does: same addresses, ports and TTL. */
+function sharesFlow(a: readonly Probe[], b: readonly Probe[]): boolean {
+  const flows = new Set(a.map((p) => `${p.tuple}/${p.ttl}`));
+  return b.some((p) => flows.has(`${p.tuple}/${p.ttl}`));
 }
 
 function indexBy(ps: readonly Probe[], key: (p: Probe) => string | null): Map<string, number[]> {
@@ -130,23 +146,29 @@ function cutOptions(ps: readonly Probe[]): number {
   return n;
 }
 
-/** Addresses and ports of a segment's connection in both directions, with the TTL it arrived with. */
-function flowKeys(ps: readonly Probe[]): Set<string> {
-  return new Set(ps.map((p) => `${p.tuple}/${p.ttl}`));
-}
-
 /**
  * One analysis: the inputs read together as one stream, merged by time (records repeated across
  * them counted once).
  */
 export interface View {
   inputs: number[];
-  /**
-   * Per input (as AnalyzeOptions.mergeDelay): DUPLICATE_WINDOW_S for a copy of another input of
-   * the view, so that the original's records come first in the merge and are the ones kept.
-   */
-  mergeDelay: number[];
+  /** Per input: how it waits for its original in the merge when it is a copy of another input of the view. */
+  copyDelay: (CopyDelay | null)[];
 }
+
+/**
+ * A copy's records are merged `delay` seconds late once its original may have started (from `from` on),
+ * so that of two records of one packet the original's comes first and is the one kept. The
+ * delay is twice the largest time difference seen between them: a record the original lacks is
+ * put out of order by no more than that.
+ */
+export interface CopyDelay {
+  delay: number;
+  from: number;
+}
+
+/** The least delay: timestamp rounding (µs and ns captures of one packet). */
+const MIN_COPY_DELAY_S = 2e-6;
 
 export interface Plan {
   /** Each view is analysed on its own. */
@@ -161,109 +183,123 @@ export interface Plan {
 }
 
 /**
- * Group inputs by what they hold. Copies join one view (their records are counted once); inputs
- * that are vantage points of the same traffic get a view each, compared in pairs; the rest is
- * merged by time, as independent inputs always were. An independent input that carries the
- * flows of one vantage point (same addresses, ports and TTLs: a capture rotated into several
- * files) joins that view; the others share one more view.
+ * Group inputs by what they hold. Copies join one view (their records are counted once), and so
+ * do the parts of one capture (continuations), unless that would put two vantage points of each
+ * other in one view. Inputs that are vantage points of the same traffic get a view each,
+ * compared in pairs; the inputs related to none of them share one more view, merged by time as
+ * independent inputs always were. `known`: relations already established (a < b), e.g. vantage
+ * points found past the look-ahead.
  */
-export function planViews(probes: readonly (readonly Probe[])[]): Plan {
+export function planViews(probes: readonly (readonly Probe[])[], known: Plan["relations"] = []): Plan {
   const n = probes.length;
-  const relations: Plan["relations"] = [];
-  const parent = probes.map((_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
-  const vantageEdges: [number, number][] = [];
+  const relations: Plan["relations"] = [...known];
   for (let a = 0; a < n; a++) {
     for (let b = a + 1; b < n; b++) {
+      if (known.some((r) => r.a === a && r.b === b)) continue;
       const evidence = relate(probes[a]!, probes[b]!);
-      if (evidence.relation === "independent") continue;
-      relations.push({ a, b, evidence });
-      if (evidence.relation === "copy") parent[find(b)] = find(a);
-      else vantageEdges.push([a, b]);
+      if (evidence.relation !== "independent") relations.push({ a, b, evidence });
     }
   }
-  // Copy groups, in order of their first input.
-  const groupOf = new Map<number, number[]>();
+  const groups = new UnionFind(n);
+  for (const r of relations) if (r.evidence.relation === "copy") groups.union(r.a, r.b);
+  // Of each set of copies, the one whose records are kept: the one whose options are least often
+  // cut by the snapshot length. The others wait for it in the merge.
+  const kept = new Map<number, number>();
+  const skew = new Map<number, number>();
   for (let i = 0; i < n; i++) {
-    const root = find(i);
-    const g = groupOf.get(root);
-    if (g) g.push(i);
-    else groupOf.set(root, [i]);
+    const root = groups.find(i);
+    const best = kept.get(root);
+    if (best === undefined || cutOptions(probes[i]!) < cutOptions(probes[best]!)) kept.set(root, i);
   }
-  const groups = [...groupOf.values()];
-  // The copy whose records are kept: the one whose options are least often cut by the snapshot length.
-  const primary = new Set(
-    groups.map((g) => g.reduce((best, i) => (cutOptions(probes[i]!) < cutOptions(probes[best]!) ? i : best))),
-  );
-  const withDelays = (inputs: number[]): View => ({
-    inputs,
-    mergeDelay: inputs.map((i) => (primary.has(i) ? 0 : DUPLICATE_WINDOW_S)),
-  });
-  const groupIndex = new Map<number, number>();
-  groups.forEach((g, gi) => {
-    for (const i of g) groupIndex.set(i, gi);
-  });
-  const linked = new Set<string>();
-  const groupPairs: [number, number][] = [];
-  for (const [a, b] of vantageEdges) {
-    const ga = groupIndex.get(a)!;
-    const gb = groupIndex.get(b)!;
-    if (ga === gb) continue; // copies of each other through a third input: one view
-    const key = `${Math.min(ga, gb)}/${Math.max(ga, gb)}`;
-    if (linked.has(key)) continue;
-    linked.add(key);
-    groupPairs.push([Math.min(ga, gb), Math.max(ga, gb)]);
+  for (const r of relations) {
+    const root = groups.find(r.a);
+    if (r.evidence.relation === "copy") skew.set(root, Math.max(skew.get(root) ?? 0, r.evidence.skew));
   }
-  if (groupPairs.length === 0) return { views: [withDelays(probes.map((_, i) => i))], pairs: [], relations };
+  const copyDelay = (i: number): CopyDelay | null => {
+    const root = groups.find(i);
+    const original = kept.get(root)!;
+    if (original === i) return null;
+    const delay = Math.min(DUPLICATE_WINDOW_S, Math.max(MIN_COPY_DELAY_S, 2 * (skew.get(root) ?? 0)));
+    // A record of the copy can have a record of the original only from `delay` before its first on.
+    const first = probes[original]![0]?.time;
+    return { delay, from: first === undefined || Number.isNaN(first) ? Number.NEGATIVE_INFINITY : first - delay };
+  };
+  const vantage = relations.filter((r) => r.evidence.relation === "vantage");
+  const apart = (x: number, y: number) =>
+    vantage.some(
+      (r) =>
+        (groups.find(r.a) === groups.find(x) && groups.find(r.b) === groups.find(y)) ||
+        (groups.find(r.a) === groups.find(y) && groups.find(r.b) === groups.find(x)),
+    );
+  for (const r of relations) if (r.evidence.relation === "continuation" && !apart(r.a, r.b)) groups.union(r.a, r.b);
 
-  // Vantage points: the groups in some pair. Compare consecutive ones of each set (in the order
-  // given), not every pair: a change between the first two must not be reported again between
-  // the first and the third.
-  const inPair = new Set(groupPairs.flat());
-  const vantageGroups = groups.map((_, gi) => gi).filter((gi) => inPair.has(gi));
-  const viewInputs = vantageGroups.map((gi) => [...groups[gi]!]);
-  const viewOfGroup = new Map(vantageGroups.map((gi, vi) => [gi, vi]));
-  const pairs = consecutivePairs(
-    vantageGroups.length,
-    groupPairs.map(([x, y]) => [viewOfGroup.get(x)!, viewOfGroup.get(y)!]),
-  );
+  const view = (inputs: number[]): View => ({ inputs, copyDelay: inputs.map(copyDelay) });
+  const links: [number, number][] = [];
+  for (const r of vantage) {
+    const ga = groups.find(r.a);
+    const gb = groups.find(r.b);
+    if (ga !== gb) links.push([ga, gb]);
+  }
+  if (links.length === 0) return { views: [view(probes.map((_, i) => i))], pairs: [], relations };
 
-  // The other inputs: into the one vantage view whose flows they carry, else one more view.
-  const viewFlows = viewInputs.map((inputs) => {
-    const keys = new Set<string>();
-    for (const i of inputs) for (const k of flowKeys(probes[i]!)) keys.add(k);
-    return keys;
-  });
+  // A view per group that is a vantage point, in order of its first input; the rest in one more.
+  const linked = new Set(links.flat());
+  const viewOf = new Map<number, number>();
+  const views: number[][] = [];
   const rest: number[] = [];
-  for (let gi = 0; gi < groups.length; gi++) {
-    if (inPair.has(gi)) continue;
-    const flows = new Set(groups[gi]!.flatMap((i) => [...flowKeys(probes[i]!)]));
-    const carriers = viewFlows
-      .map((keys, vi) => ([...flows].some((k) => keys.has(k)) ? vi : -1))
-      .filter((vi) => vi >= 0);
-    if (carriers.length === 1) viewInputs[carriers[0]!]!.push(...groups[gi]!);
-    else rest.push(...groups[gi]!);
+  for (let i = 0; i < n; i++) {
+    const g = groups.find(i);
+    if (!linked.has(g)) rest.push(i);
+    else if (viewOf.has(g)) views[viewOf.get(g)!]!.push(i);
+    else {
+      viewOf.set(g, views.length);
+      views.push([i]);
+    }
   }
-  if (rest.length > 0) viewInputs.push(rest);
-  const views = viewInputs.map((inputs) => withDelays(inputs.sort((x, y) => x - y)));
-  return { views, pairs, relations };
+  // Consecutive ones of each connected set are compared, not every pair: a change between the
+  // first two must not be reported again between the first and the third.
+  const pairs = consecutivePairs(
+    views.length,
+    links.map(([x, y]) => [viewOf.get(x)!, viewOf.get(y)!]),
+  );
+  if (rest.length > 0) views.push(rest);
+  return { views: views.map(view), pairs, relations };
 }
 
-/**
- * Of the vantage views linked by shared traffic, the pairs to compare: within each connected set,
- * each view with the next one in order.
- */
+/** Within each set of views linked by shared traffic, each view with the next one in order. */
 function consecutivePairs(n: number, edges: [number, number][]): [number, number][] {
-  const parent = Array.from({ length: n }, (_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
-  for (const [a, b] of edges) parent[find(b)] = find(a);
+  const sets = new UnionFind(n);
+  for (const [a, b] of edges) sets.union(a, b);
   const last = new Map<number, number>();
   const pairs: [number, number][] = [];
   for (let v = 0; v < n; v++) {
-    const root = find(v);
+    const root = sets.find(v);
     const prev = last.get(root);
     if (prev !== undefined) pairs.push([prev, v]);
     last.set(root, v);
   }
   return pairs;
+}
+
+class UnionFind {
+  private readonly parent: number[];
+
+  constructor(n: number) {
+    this.parent = Array.from({ length: n }, (_, i) => i);
+  }
+
+  find(i: number): number {
+    const p = this.parent[i]!;
+    if (p === i) return i;
+    const root = this.find(p);
+    this.parent[i] = root;
+    return root;
+  }
+
+  union(a: number, b: number): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    // The smaller index stays the root: groups keep the order of their first input.
+    if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  }
 }

@@ -3,8 +3,9 @@
  * the main thread when its input can only be read there. Arguments and results are plain data.
  */
 import { Chalk } from "chalk";
-import type { AnalysisReport, AnalyzeOptions, InputSummary } from "../analysis/analyze.js";
+import type { AnalyzeOptions, InputSummary } from "../analysis/analyze.js";
 import type { JobHandler } from "../analysis/jobs.js";
+import type { CopyDelay } from "../analysis/same-traffic.js";
 import { analyseView } from "../analysis/view.js";
 import type { OpenedInput } from "../capture/open.js";
 import type { ConnectionSummary } from "../connections/summary.js";
@@ -17,7 +18,6 @@ import { type Format, renderReport } from "./commands/analyze.js";
 export interface JobAnalyzeOptions {
   idleTimeout: number;
   timeline: boolean;
-  mergeDelay?: number[];
 }
 
 /** How to render a report in a job: the terminal's properties are the main thread's. */
@@ -44,18 +44,13 @@ export interface ConnectionBatch {
 
 const BATCH = 256;
 
-/** Analyse inputs as one view: merged by time, repeated records once. */
-export function viewJob(inputs: (string | OpenedInput)[], options: AnalyzeOptions): Promise<AnalysisReport> {
-  return analyseView(inputs, options);
-}
-
 /** Analyse one input and render its report (the `--each` formats). */
 export async function reportJob(
   input: string | OpenedInput,
   options: AnalyzeOptions,
   render: RenderArgs,
 ): Promise<RenderedReport> {
-  const report = await analyseView([input], options);
+  const { report } = await analyseView([input], options);
   const text =
     render.format === "table"
       ? renderTable(report, { color: new Chalk({ level: render.colorLevel }), top: render.top, width: render.width })
@@ -75,7 +70,7 @@ export async function streamJob(
   post: (batch: ConnectionBatch) => void,
 ): Promise<InputSummary[]> {
   let items: ConnectionBatch["items"] = [];
-  const report = await analyseView([input], {
+  const { report } = await analyseView([input], {
     ...options,
     onConnection(summary, found) {
       items.push([summary, found]);
@@ -90,7 +85,8 @@ export async function streamJob(
 }
 
 export const JOB_HANDLERS: Record<string, JobHandler> = {
-  view: (a: { paths: string[]; options: JobAnalyzeOptions }) => viewJob(a.paths, a.options),
+  view: (a: { paths: string[]; options: JobAnalyzeOptions; copyDelay: (CopyDelay | null)[] }) =>
+    analyseView(a.paths, a.options, a.copyDelay),
   report: (a: { path: string; options: JobAnalyzeOptions; render: RenderArgs }) =>
     reportJob(a.path, a.options, a.render),
   stream: (a: { path: string; options: JobAnalyzeOptions }, post) =>

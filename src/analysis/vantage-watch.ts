@@ -1,0 +1,118 @@
+/**
+ * Same-traffic detection past the look-ahead: in a merged stream, the same packet arriving from
+ * two inputs as two different records (another time beyond DUPLICATE_WINDOW_S, another TTL, other
+ * addresses) means the inputs are two vantage points after all, e.g. one capture started long
+ * after the other. Packets are sampled by their identity, so that both inputs sample the same
+ * ones (every SYN, about one other segment in 64), and remembered for WATCH_WINDOW_S of capture
+ * time: memory follows the packet rate, not the capture's length.
+ */
+import { SYN, type TcpSegment } from "../decode/segment.js";
+import { DUPLICATE_WINDOW_S } from "./same-traffic.js";
+
+/** How long a sampled packet is remembered: path delay plus the offset between two hosts' clocks. */
+export const WATCH_WINDOW_S = 10;
+/** Sampled packets seen at two points before two inputs count as the same traffic. */
+export const WATCH_MIN_MATCHES = 8;
+const SAMPLE_EVERY = 64;
+
+interface Sighting {
+  input: number;
+  time: number;
+  /** Addresses, ports, TTL and window: where it was seen. */
+  place: number;
+}
+
+export interface LateMatch {
+  a: number;
+  b: number;
+  /** Packets seen at both. */
+  packets: number;
+  /** Capture time of the first one. */
+  since: number;
+}
+
+export class VantageWatch {
+  private readonly sightings = new Map<number, Sighting>();
+  private readonly order: { id: number; time: number }[] = [];
+  private head = 0;
+  private readonly pairs = new Map<string, LateMatch>();
+
+  see(seg: TcpSegment): void {
+    const t = seg.time;
+    if (Number.isNaN(t)) return;
+    const id = identity(seg);
+    if ((seg.flags & SYN) === 0 && id % SAMPLE_EVERY !== 0) return;
+    this.forget(t - WATCH_WINDOW_S);
+    const place = placeOf(seg);
+    const seen = this.sightings.get(id);
+    if (seen === undefined) {
+      this.sightings.set(id, { input: seg.input, time: t, place });
+      this.order.push({ id, time: t });
+      return;
+    }
+    // A retransmission within one input, or the same record (the deduplicator's business).
+    if (seen.input === seg.input) return;
+    if (seen.place === place && Math.abs(seen.time - t) <= DUPLICATE_WINDOW_S) return;
+    const a = Math.min(seen.input, seg.input);
+    const b = Math.max(seen.input, seg.input);
+    const key = `${a}/${b}`;
+    const m = this.pairs.get(key);
+    if (m) m.packets++;
+    else this.pairs.set(key, { a, b, packets: 1, since: Math.min(seen.time, t) });
+  }
+
+  /** Pairs of inputs (indices in the merge) found to hold the same packets at two points. */
+  matches(): LateMatch[] {
+    return [...this.pairs.values()].filter((m) => m.packets >= WATCH_MIN_MATCHES);
+  }
+
+  private forget(before: number): void {
+    while (this.head < this.order.length && this.order[this.head]!.time < before) {
+      const { id, time } = this.order[this.head++]!;
+      if (this.sightings.get(id)?.time === time) this.sightings.delete(id);
+    }
+    // Drop the forgotten part of the queue now and then, not at every step.
+    if (this.head > 4096 && this.head * 2 > this.order.length) {
+      this.order.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/**
+ * What no box on the path changes (as Probe.id): sequence and ack numbers, flags, length, IP ID,
+ * timestamps; 53 bits, so that unrelated packets do not meet by chance over a long capture.
+ */
+function identity(seg: TcpSegment): number {
+  let h = 0x811c9dc5;
+  let g = 0x9e3779b1;
+  const mix = (v: number) => {
+    h = Math.imul(h ^ v, 0x01000193);
+    h ^= h >>> 15;
+    g = Math.imul(g ^ v, 0x85ebca6b);
+    g ^= g >>> 13;
+  };
+  mix(seg.seq);
+  mix(seg.ack);
+  mix(seg.flags);
+  mix(seg.payloadLength);
+  mix(seg.ipId);
+  mix(seg.hasTimestamp ? seg.tsVal : -1);
+  mix(seg.tsEcr);
+  return (h >>> 0) * 2 ** 21 + (g >>> 11);
+}
+
+function placeOf(seg: TcpSegment): number {
+  let h = 0x27d4eb2f;
+  const mix = (v: number) => {
+    h = Math.imul(h ^ v, 0x85ebca6b);
+    h ^= h >>> 13;
+  };
+  mix((seg.ttl << 16) | seg.window);
+  mix((seg.srcPort << 16) | seg.dstPort);
+  for (let k = 0; k < 4; k++) {
+    mix(seg.src[k]!);
+    mix(seg.dst[k]!);
+  }
+  return h >>> 0;
+}

@@ -196,6 +196,11 @@ export class JobPool {
     });
   }
 
+  /** Worker threads started so far. */
+  get threads(): number {
+    return this.all.length;
+  }
+
   /** Stop the worker threads (after the last job). */
   async close(): Promise<void> {
     await Promise.all(this.all.map((w) => w.terminate()));

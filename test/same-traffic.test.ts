@@ -120,7 +120,9 @@ describe("both ends of a connection given to analyze", () => {
     },
   );
 
-  it("the command line: both ends of the seed case give its diagnosis at each end and the path's, exit 1", () => {
+  it("the command line: both ends of the seed case give its diagnosis at each end and the path's, exit 1", {
+    timeout: 120_000,
+  }, () => {
     const r = wscale([
       "analyze",
       CAP("rewrite-syn-0.client.pcap"),
@@ -142,7 +144,7 @@ describe("both ends of a connection given to analyze", () => {
     );
   });
 
-  it("one end on stdin: the same report as from two files", () => {
+  it("one end on stdin: the same report as from two files", { timeout: 120_000 }, () => {
     const server = CAP("strip-synack.server.pcap");
     const files = wscale(["analyze", CAP("strip-synack.client.pcap"), server, "-F", "json"]);
     const piped = wscale(["analyze", CAP("strip-synack.client.pcap"), "-", "-F", "json"], readFileSync(server));
@@ -210,7 +212,7 @@ describe("one end's capture started long before the other (past the look-ahead)"
     );
   });
 
-  it("one of them a stream: merged as before, with a warning that says so", () => {
+  it("one of them a stream: merged as before, with a warning that says so", { timeout: 120_000 }, () => {
     const r = wscale(["analyze", early, "-", "-F", "json"], readFileSync(CAP("healthy.server.pcap")));
     expect(JSON.parse(r.stdout).vantages).toBeUndefined();
     expect(r.stderr).toMatch(
@@ -302,7 +304,7 @@ describe("the same records in several inputs count once", () => {
 });
 
 describe("an input that cannot be read among several", () => {
-  it("the others are reported, the unreadable one named in one line, exit 2", () => {
+  it("the others are reported, the unreadable one named in one line, exit 2", { timeout: 120_000 }, () => {
     const empty = join(tmp, "empty.pcap");
     writePcap(empty, new Uint8Array(0), []);
     const good = wscale(["analyze", CAP("rewrite-syn-0.client.pcap"), "-F", "json"]);
@@ -320,7 +322,7 @@ describe("an input that cannot be read among several", () => {
     }
   });
 
-  it("none readable: each named, nothing on stdout, exit 2", () => {
+  it("none readable: each named, nothing on stdout, exit 2", { timeout: 120_000 }, () => {
     const missing = join(tmp, "missing.pcap");
     const text = join(tmp, "not-a-capture.bin");
     writePcap(text, Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]), []);

@@ -122,7 +122,7 @@ describe("analyze --each", () => {
     }
   });
 
-  it("--format ndjson: one stream; each connection names its input, ids unique, one closing report line", {
+  it("--format ndjson: one stream; each connection names its input, ids unique and stable, one closing report line", {
     timeout: 120_000,
   }, () => {
     const r = wscale(["analyze", ...THREE.map(CAP), "--each", "-F", "ndjson", "--fail-on", "warn"]);
@@ -140,7 +140,12 @@ describe("analyze --each", () => {
       1,
     ]);
     const conns = lines.filter((l) => l.type === "connection");
-    expect(conns.map((c) => c.id).sort()).toEqual(["c1", "c2", "c3"]);
+    // The k-th connection of input i (of n) is c((k - 1) * n + i + 1): the same ids on every run.
+    expect(conns.map((c) => [c.input, c.id]).sort()).toEqual([
+      [0, "c1"],
+      [1, "c2"],
+      [2, "c3"],
+    ]);
     // Per input, the lines that input alone gives, with the stream's id and the input's index.
     THREE.forEach((f, input) => {
       const own = alone(f, "ndjson")

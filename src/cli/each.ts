@@ -11,14 +11,14 @@ import type { InputSummary } from "../analysis/analyze.js";
 import { type PeekedInput, peekInputs, type UnreadableInput } from "../analysis/inputs.js";
 import type { JobPool } from "../analysis/jobs.js";
 import type { SeverityCounts } from "../report/model.js";
-import { connectionLine, findingLine, ReportTally, reportLine } from "../report/ndjson.js";
+import { ReportTally, reportLine } from "../report/ndjson.js";
 import type { AnalyzeArgs, Format } from "./commands/analyze.js";
 import {
-  type ConnectionBatch,
   type JobAnalyzeOptions,
   type RenderArgs,
   type RenderedReport,
   reportJob,
+  type StreamResult,
   streamJob,
 } from "./jobs.js";
 import { emit } from "./terminal.js";
@@ -142,32 +142,28 @@ async function mergedStream(
     if (toFile) kept.push(text);
     else pending = pending.then(() => emit(text, undefined));
   };
-  const tally = new ReportTally();
-  let ids = 0;
-  const lines = (index: number) => (batch: ConnectionBatch) => {
-    let text = "";
-    for (const [conn, found] of batch.items) {
-      const id = `c${++ids}`;
-      text += connectionLine({ ...conn, id, input: index } as typeof conn);
-      for (const f of found) text += findingLine({ ...f, connection: id });
-      tally.add(conn, found);
-    }
-    write(text);
-  };
-  const summaries = await Promise.all(
+  const results = await Promise.all(
     inputs.map((input) => {
-      const toLines = lines(input.index);
-      return run<InputSummary[]>(
+      const slot = { input: input.index, inputs: inputs.length };
+      return run<StreamResult | null>(
         pool,
         input,
         "stream",
-        { options },
-        (opened) => streamJob(opened, { ...options }, toLines),
-        (e) => toLines(e as ConnectionBatch),
-      ).catch((e: unknown) => (lateFailure(e, input, unreadable) ?? []) as InputSummary[]);
+        { options, slot },
+        (opened) => streamJob(opened, { ...options }, slot, write),
+        (lines) => write(lines as string),
+      ).catch((e: unknown) => lateFailure(e, input, unreadable));
     }),
   );
-  const all = summaries.flat();
+  const tally = new ReportTally();
+  const all: InputSummary[] = [];
+  for (const r of results) {
+    if (r === null) continue;
+    all.push(...r.inputs);
+    tally.connections += r.tally.connections;
+    for (const s of ["error", "warn", "info"] as const) tally.findings[s] += r.tally.findings[s];
+    for (const [v, n] of Object.entries(r.tally.verdicts)) tally.verdicts[v] = (tally.verdicts[v] ?? 0) + n;
+  }
   write(reportLine(all, tally, args.failOn));
   await pending;
   if (toFile) await emit(kept, args.output);

@@ -9,8 +9,9 @@ import type { CopyDelay } from "../analysis/same-traffic.js";
 import { analyseView } from "../analysis/view.js";
 import type { OpenedInput } from "../capture/open.js";
 import type { ConnectionSummary } from "../connections/summary.js";
-import type { Finding, Severity } from "../findings/finding.js";
+import type { Severity } from "../findings/finding.js";
 import { type SeverityCounts, severityCounts } from "../report/model.js";
+import { connectionLine, findingLine, ReportTally } from "../report/ndjson.js";
 import { renderTable } from "../report/table.js";
 import { type Format, renderReport } from "./commands/analyze.js";
 
@@ -37,11 +38,6 @@ export interface RenderedReport {
   connections: number;
 }
 
-/** A batch of finished connections with their findings (the merged NDJSON stream). */
-export interface ConnectionBatch {
-  items: [ConnectionSummary, Finding[]][];
-}
-
 const BATCH = 256;
 
 /** Analyse one input and render its report (the `--each` formats). */
@@ -63,25 +59,49 @@ export async function reportJob(
   };
 }
 
-/** Analyse one input and post its connections in batches as they finish (`--each --format ndjson`). */
+/** Where one input's lines go in the merged NDJSON stream: it is input `input` of `inputs`. */
+export interface StreamSlot {
+  input: number;
+  inputs: number;
+}
+
+/** The counts of the closing `report` line, for one input. */
+export type StreamTally = Pick<ReportTally, "connections" | "findings" | "verdicts">;
+
+export interface StreamResult {
+  inputs: InputSummary[];
+  tally: StreamTally;
+}
+
+/**
+ * Analyse one input and post its NDJSON lines in batches as connections finish (`--each
+ * --format ndjson`). Its k-th connection is c((k - 1) * inputs + input + 1) in the stream: ids are
+ * unique across the inputs and the same on every run, whichever thread finishes first.
+ */
 export async function streamJob(
   input: string | OpenedInput,
   options: AnalyzeOptions,
-  post: (batch: ConnectionBatch) => void,
-): Promise<InputSummary[]> {
-  let items: ConnectionBatch["items"] = [];
+  slot: StreamSlot,
+  post: (lines: string) => void,
+): Promise<StreamResult> {
+  const tally = new ReportTally();
+  let lines = "";
   const { report } = await analyseView([input], {
     ...options,
     onConnection(summary, found) {
-      items.push([summary, found]);
-      if (items.length >= BATCH) {
-        post({ items });
-        items = [];
+      const id = `c${(Number(summary.id.slice(1)) - 1) * slot.inputs + slot.input + 1}`;
+      lines += connectionLine({ ...summary, id, input: slot.input } as ConnectionSummary);
+      for (const f of found) lines += findingLine({ ...f, connection: id });
+      tally.add(summary, found);
+      if (tally.connections % BATCH === 0) {
+        post(lines);
+        lines = "";
       }
     },
   });
-  if (items.length > 0) post({ items });
-  return report.inputs;
+  if (lines !== "") post(lines);
+  const { connections, findings, verdicts } = tally;
+  return { inputs: report.inputs, tally: { connections, findings, verdicts } };
 }
 
 export const JOB_HANDLERS: Record<string, JobHandler> = {
@@ -89,6 +109,6 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
     analyseView(a.paths, a.options, a.copyDelay),
   report: (a: { path: string; options: JobAnalyzeOptions; render: RenderArgs }) =>
     reportJob(a.path, a.options, a.render),
-  stream: (a: { path: string; options: JobAnalyzeOptions }, post) =>
-    streamJob(a.path, a.options, post as (b: ConnectionBatch) => void),
+  stream: (a: { path: string; options: JobAnalyzeOptions; slot: StreamSlot }, post) =>
+    streamJob(a.path, a.options, a.slot, post as (lines: string) => void),
 };

@@ -7,13 +7,13 @@
  * time: memory follows the packet rate, not the capture's length.
  */
 import { SYN, type TcpSegment } from "../decode/segment.js";
+import { mix53 } from "./dedup.js";
 import { DUPLICATE_WINDOW_S } from "./same-traffic.js";
 
 /** How long a sampled packet is remembered: path delay plus the offset between two hosts' clocks. */
 export const WATCH_WINDOW_S = 10;
 /** Sampled packets seen at two points before two inputs count as the same traffic. */
 export const WATCH_MIN_MATCHES = 8;
-const SAMPLE_EVERY = 64;
 
 interface Sighting {
   input: number;
@@ -40,8 +40,8 @@ export class VantageWatch {
   see(seg: TcpSegment): void {
     const t = seg.time;
     if (Number.isNaN(t)) return;
+    if ((seg.flags & SYN) === 0 && !sampled(seg)) return;
     const id = identity(seg);
-    if ((seg.flags & SYN) === 0 && id % SAMPLE_EVERY !== 0) return;
     this.forget(t - WATCH_WINDOW_S);
     const place = placeOf(seg);
     const seen = this.sightings.get(id);
@@ -79,40 +79,38 @@ export class VantageWatch {
   }
 }
 
+/** About one segment in 64, chosen by what no box changes: the same ones at every vantage point. */
+function sampled(seg: TcpSegment): boolean {
+  return Math.imul(seg.seq ^ Math.imul(seg.ack ^ seg.payloadLength, 0x9e3779b1), 0x85ebca6b) >>> 26 === 0;
+}
+
+const IDENTITY = new Int32Array(7);
+const PLACE = new Int32Array(10);
+
 /**
  * What no box on the path changes (as Probe.id): sequence and ack numbers, flags, length, IP ID,
  * timestamps; 53 bits, so that unrelated packets do not meet by chance over a long capture.
  */
 function identity(seg: TcpSegment): number {
-  let h = 0x811c9dc5;
-  let g = 0x9e3779b1;
-  const mix = (v: number) => {
-    h = Math.imul(h ^ v, 0x01000193);
-    h ^= h >>> 15;
-    g = Math.imul(g ^ v, 0x85ebca6b);
-    g ^= g >>> 13;
-  };
-  mix(seg.seq);
-  mix(seg.ack);
-  mix(seg.flags);
-  mix(seg.payloadLength);
-  mix(seg.ipId);
-  mix(seg.hasTimestamp ? seg.tsVal : -1);
-  mix(seg.tsEcr);
-  return (h >>> 0) * 2 ** 21 + (g >>> 11);
+  const f = IDENTITY;
+  f[0] = seg.seq;
+  f[1] = seg.ack;
+  f[2] = seg.flags;
+  f[3] = seg.payloadLength;
+  f[4] = seg.ipId;
+  f[5] = seg.hasTimestamp ? seg.tsVal : -1;
+  f[6] = seg.tsEcr;
+  return mix53(f);
 }
 
+/** Addresses, ports, TTL and window: where a packet was seen. */
 function placeOf(seg: TcpSegment): number {
-  let h = 0x27d4eb2f;
-  const mix = (v: number) => {
-    h = Math.imul(h ^ v, 0x85ebca6b);
-    h ^= h >>> 13;
-  };
-  mix((seg.ttl << 16) | seg.window);
-  mix((seg.srcPort << 16) | seg.dstPort);
+  const f = PLACE;
+  f[0] = (seg.ttl << 16) | seg.window;
+  f[1] = (seg.srcPort << 16) | seg.dstPort;
   for (let k = 0; k < 4; k++) {
-    mix(seg.src[k]!);
-    mix(seg.dst[k]!);
+    f[2 + k] = seg.src[k]!;
+    f[6 + k] = seg.dst[k]!;
   }
-  return h >>> 0;
+  return mix53(f);
 }

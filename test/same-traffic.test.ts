@@ -14,11 +14,12 @@ import { RecordDeduplicator } from "../src/analysis/dedup.js";
 import { peekInputs } from "../src/analysis/inputs.js";
 import { JobPool } from "../src/analysis/jobs.js";
 import { DUPLICATE_WINDOW_S, planViews } from "../src/analysis/same-traffic.js";
+import { VantageWatch, WATCH_MIN_MATCHES } from "../src/analysis/vantage-watch.js";
 import { analyseInputs } from "../src/cli/analyze-inputs.js";
 import { JOB_HANDLERS } from "../src/cli/jobs.js";
 import { compareCaptures } from "../src/compare/compare.js";
 import type { VantageReport } from "../src/compare/types.js";
-import { TcpSegment } from "../src/decode/segment.js";
+import { SYN, TcpSegment } from "../src/decode/segment.js";
 import type { Finding } from "../src/findings/finding.js";
 import { BIN, ROOT } from "./helpers/bin.js";
 import { readPcap, seconds, withClientPort, withSeconds, writePcap } from "./helpers/pcap-records.js";
@@ -218,6 +219,35 @@ describe("one end's capture started long before the other (past the look-ahead)"
     expect(r.stderr).toMatch(
       /^wscale: warning: .*early\.client\.pcap and - hold the same traffic seen at two points from .* merged into one stream, so the connections seen at both are counted twice; give them as files, or to `wscale compare`\n$/,
     );
+  });
+});
+
+describe("the same packets seen at two points, past the look-ahead", () => {
+  const syn = (input: number, time: number, seq: number, ttl: number) => {
+    const s = new TcpSegment();
+    s.input = input;
+    s.time = time;
+    s.seq = seq;
+    s.flags = SYN;
+    s.ttl = ttl;
+    return s;
+  };
+
+  it("SYNs seen at both points (another TTL, 5 ms later) make two inputs vantage points", () => {
+    const watch = new VantageWatch();
+    watch.see(syn(1, 999, 7, 63)); // the second capture was running before
+    for (let k = 0; k < WATCH_MIN_MATCHES; k++) {
+      watch.see(syn(0, 1000 + k, 1000 + k, 64));
+      watch.see(syn(1, 1000 + k + 0.005, 1000 + k, 63));
+    }
+    expect(watch.matches()).toEqual([{ a: 0, b: 1, packets: WATCH_MIN_MATCHES, since: 1000 }]);
+  });
+
+  it("a SYN retransmitted alike (no timestamps, IP ID 0) into the next file of one capture is not", () => {
+    const watch = new VantageWatch();
+    for (let k = 0; k < WATCH_MIN_MATCHES; k++) watch.see(syn(0, 1000 + k * 0.1, 1000 + k, 64));
+    for (let k = 0; k < WATCH_MIN_MATCHES; k++) watch.see(syn(1, 1001 + k * 0.1, 1000 + k, 64));
+    expect(watch.matches()).toEqual([]);
   });
 });
 

@@ -36,10 +36,13 @@ export class VantageWatch {
   private readonly order: { id: number; time: number }[] = [];
   private head = 0;
   private readonly pairs = new Map<string, LateMatch>();
+  /** Per input, the time of its first record. */
+  private readonly first: number[] = [];
 
   see(seg: TcpSegment): void {
     const t = seg.time;
     if (Number.isNaN(t)) return;
+    if (this.first[seg.input] === undefined) this.first[seg.input] = t;
     if ((seg.flags & SYN) === 0 && !sampled(seg)) return;
     const id = identity(seg);
     this.forget(t - WATCH_WINDOW_S);
@@ -53,6 +56,9 @@ export class VantageWatch {
     // A retransmission within one input, or the same record (the deduplicator's business).
     if (seen.input === seg.input) return;
     if (seen.place === place && Math.abs(seen.time - t) <= DUPLICATE_WINDOW_S) return;
+    // Two points watch the same packet pass only when both were capturing then: a packet
+    // retransmitted alike (no timestamps, IP ID 0) across two consecutive files is not one.
+    if (!(this.first[seg.input]! <= seen.time)) return;
     const a = Math.min(seen.input, seg.input);
     const b = Math.max(seen.input, seg.input);
     const key = `${a}/${b}`;

@@ -1,9 +1,11 @@
 /**
  * Several inputs on one command line: open each one, set aside the ones that cannot be read (the
  * others are still analysed; the command names them and exits 2), and read the first segments of
- * each once for same-traffic detection. The bytes read for that are kept and handed out again
- * when the input is analysed: stdin and FIFOs cannot be read twice. The look-ahead is bounded
- * (LOOKAHEAD_SEGMENTS segments or LOOKAHEAD_BYTES bytes per input, whichever comes first).
+ * each once for same-traffic detection. A regular file is closed again and read from its start
+ * when it is analysed; the bytes read from a stream (stdin, a FIFO) are kept and handed out again,
+ * as it cannot be read twice. The look-ahead is bounded: LOOKAHEAD_SEGMENTS segments or
+ * LOOKAHEAD_BYTES bytes per input, whichever comes first, and fewer segments each when there are
+ * many inputs.
  */
 import { statSync } from "node:fs";
 import { InputError } from "../capture/issue.js";
@@ -14,13 +16,18 @@ import { type Probe, probeOf } from "./same-traffic.js";
 
 export const LOOKAHEAD_SEGMENTS = 4096;
 export const LOOKAHEAD_BYTES = 8 * 1024 * 1024;
+/** Segments looked at over all inputs, at most (many inputs get fewer each, down to MIN_LOOKAHEAD). */
+const LOOKAHEAD_TOTAL = 8 * LOOKAHEAD_SEGMENTS;
+const MIN_LOOKAHEAD = 256;
 const PEEK_READ = 256 * 1024;
+/** Inputs opened at once by the look-ahead. */
+const PEEK_PARALLEL = 8;
 
 export interface PeekedInput {
   /** Position among the readable inputs (the order given). */
   index: number;
   path: string;
-  /** Reads the input from its first byte: the look-ahead's bytes again, then the rest (null: closed, open `path` again). */
+  /** A stream: reads it from its first byte, the look-ahead's bytes again, then the rest. null: a file, closed (open `path` again). */
   opened: OpenedInput | null;
   /** A regular file: another thread can open it again by its path. */
   rereadable: boolean;
@@ -46,20 +53,16 @@ export interface PeekedInputs {
 
 export interface PeekOptions {
   stdin?: NodeJS.ReadableStream;
-  /** Segments to read ahead per input (default LOOKAHEAD_SEGMENTS); 1 only tells readable inputs from unreadable ones. */
+  /** Segments to read ahead per input (default: as many as detection wants); 1 only tells readable inputs from unreadable ones. */
   segments?: number;
 }
 
-/**
- * Open and peek into every input at once (a FIFO's writer must not block on a full pipe
- * meanwhile). With a small look-ahead, regular files are closed again at once (`opened` is
- * null: open the path again), so that many files do not hold many descriptors.
- */
+/** Open and peek into the inputs, PEEK_PARALLEL at a time (streams side by side: a FIFO's writer must not block meanwhile). */
 export async function peekInputs(paths: string[], opts: PeekOptions = {}): Promise<PeekedInputs> {
-  const limit = opts.segments ?? LOOKAHEAD_SEGMENTS;
+  const limit =
+    opts.segments ?? Math.min(LOOKAHEAD_SEGMENTS, Math.max(MIN_LOOKAHEAD, Math.floor(LOOKAHEAD_TOTAL / paths.length)));
   const results: (Omit<PeekedInput, "index"> | UnreadableInput)[] = new Array(paths.length);
-  // At most this many open at once when they are closed again (many files, one report each).
-  const parallel = limit < LOOKAHEAD_SEGMENTS ? 32 : paths.length;
+  const parallel = PEEK_PARALLEL;
   let next = 0;
   const lane = async () => {
     while (next < paths.length) {
@@ -87,6 +90,7 @@ async function peek(
   stdin: NodeJS.ReadableStream | undefined,
   limit: number,
 ): Promise<Omit<PeekedInput, "index">> {
+  const rereadable = isRegularFile(path);
   const opened = await openInput(path, stdin);
   const kept: Uint8Array[] = [];
   let keptBytes = 0;
@@ -106,7 +110,7 @@ async function peek(
       }
       if (n > 0) {
         const data = chunk.subarray(0, n);
-        kept.push(data);
+        if (!rereadable) kept.push(data);
         keptBytes += n;
         source.feed(data);
       } else {
@@ -126,8 +130,7 @@ async function peek(
     if (err) throw new InputError(path, err.offset, err.message);
     throw readError!;
   }
-  const rereadable = isRegularFile(path);
-  if (rereadable && limit < LOOKAHEAD_SEGMENTS) {
+  if (rereadable) {
     await opened.close();
     return { path, opened: null, rereadable, probes };
   }

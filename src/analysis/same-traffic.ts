@@ -22,6 +22,9 @@ import { OptionsState } from "../decode/segment.js";
  */
 export const DUPLICATE_WINDOW_S = 1e-3;
 
+/** A packet known only by IP ID and timestamps is the same packet within this time at another point. */
+const TS_MATCH_WINDOW_S = 1;
+
 /** Packets found in both inputs before they count as the same traffic (a handshake is three). */
 export const MIN_SHARED_PACKETS = 2;
 
@@ -75,18 +78,30 @@ export interface PairEvidence {
   compared: number;
 }
 
+/** One input's look-ahead, indexed once for every pair it is part of. */
+export class ProbeIndex {
+  readonly byId: Map<string, number[]>;
+  readonly byTs: Map<string, number[]>;
+  /** Addresses, ports and TTL of each segment: the ways its packets travel. */
+  readonly flows: Set<string>;
+
+  constructor(readonly probes: readonly Probe[]) {
+    this.byId = indexBy(probes, (p) => p.id);
+    this.byTs = indexBy(probes, (p) => p.tsId);
+    this.flows = new Set(probes.map((p) => `${p.tuple}/${p.ttl}`));
+  }
+}
+
 /**
  * Find B's segments in A and say what that makes them. The k-th occurrence of a packet in B is
  * paired with the k-th in A (retransmissions repeat a packet's identity).
  */
-export function relate(a: readonly Probe[], b: readonly Probe[]): PairEvidence {
-  const byId = indexBy(a, (p) => p.id);
-  const byTs = indexBy(a, (p) => p.tsId);
-  const used = new Uint8Array(a.length);
-  const take = (list: number[] | undefined): number => {
+export function relate(a: ProbeIndex, b: ProbeIndex): PairEvidence {
+  const used = new Uint8Array(a.probes.length);
+  const take = (list: number[] | undefined, near = Number.POSITIVE_INFINITY, t = 0): number => {
     if (list === undefined) return -1;
     for (const i of list) {
-      if (used[i] === 0) {
+      if (used[i] === 0 && !(Math.abs(a.probes[i]!.time - t) > near)) {
         used[i] = 1;
         return i;
       }
@@ -96,20 +111,23 @@ export function relate(a: readonly Probe[], b: readonly Probe[]): PairEvidence {
   let shared = 0;
   let sameRecord = 0;
   let skew = 0;
-  for (const p of b) {
-    let i = take(byId.get(p.id));
-    if (i < 0 && p.tsId !== null) i = take(byTs.get(p.tsId));
+  for (const p of b.probes) {
+    let i = take(a.byId.get(p.id));
+    // Timestamps and IP ID alone recur across connections (a host's one TS clock, IP ID 0 with
+    // IPv6): only within a second of each other do they make the same packet.
+    if (i < 0 && p.tsId !== null) i = take(a.byTs.get(p.tsId), TS_MATCH_WINDOW_S, p.time);
     if (i < 0) continue;
     shared++;
-    if (!isSameRecord(a[i]!, p)) continue;
+    const q = a.probes[i]!;
+    if (!isSameRecord(q, p)) continue;
     sameRecord++;
-    const d = Math.abs(a[i]!.time - p.time);
+    const d = Math.abs(q.time - p.time);
     if (d > skew) skew = d;
   }
   let relation: Relation = "independent";
   if (shared >= MIN_SHARED_PACKETS) relation = sameRecord === shared ? "copy" : "vantage";
-  else if (sharesFlow(a, b)) relation = "continuation";
-  return { relation, shared, sameRecord, skew, compared: b.length };
+  else if ([...b.flows].some((f) => a.flows.has(f))) relation = "continuation";
+  return { relation, shared, sameRecord, skew, compared: b.probes.length };
 }
 
 function isSameRecord(x: Probe, y: Probe): boolean {
@@ -122,12 +140,6 @@ function isSameRecord(x: Probe, y: Probe): boolean {
   );
 }
 
-/** Some segment of B travels the way one of A does: same addresses, ports and TTL. */
-function sharesFlow(a: readonly Probe[], b: readonly Probe[]): boolean {
-  const flows = new Set(a.map((p) => `${p.tuple}/${p.ttl}`));
-  return b.some((p) => flows.has(`${p.tuple}/${p.ttl}`));
-}
-
 function indexBy(ps: readonly Probe[], key: (p: Probe) => string | null): Map<string, number[]> {
   const m = new Map<string, number[]>();
   ps.forEach((p, i) => {
@@ -138,6 +150,27 @@ function indexBy(ps: readonly Probe[], key: (p: Probe) => string | null): Map<st
     else m.set(k, [i]);
   });
   return m;
+}
+
+/** Pairs of inputs (a < b) with a packet or a flow in common: the only ones worth relating. */
+function candidatePairs(indexes: readonly ProbeIndex[]): [number, number][] {
+  const holders = new Map<string, number[]>();
+  const add = (key: string, input: number) => {
+    const list = holders.get(key);
+    if (list === undefined) holders.set(key, [input]);
+    else if (list.at(-1) !== input) list.push(input);
+  };
+  indexes.forEach((x, i) => {
+    for (const k of x.byId.keys()) add(`i${k}`, i);
+    for (const k of x.byTs.keys()) add(`t${k}`, i);
+    for (const k of x.flows) add(`f${k}`, i);
+  });
+  const pairs = new Set<number>();
+  const n = indexes.length;
+  for (const list of holders.values()) {
+    for (let x = 0; x < list.length; x++) for (let y = x + 1; y < list.length; y++) pairs.add(list[x]! * n + list[y]!);
+  }
+  return [...pairs].sort((x, y) => x - y).map((k) => [Math.floor(k / n), k % n]);
 }
 
 function cutOptions(ps: readonly Probe[]): number {
@@ -193,12 +226,11 @@ export interface Plan {
 export function planViews(probes: readonly (readonly Probe[])[], known: Plan["relations"] = []): Plan {
   const n = probes.length;
   const relations: Plan["relations"] = [...known];
-  for (let a = 0; a < n; a++) {
-    for (let b = a + 1; b < n; b++) {
-      if (known.some((r) => r.a === a && r.b === b)) continue;
-      const evidence = relate(probes[a]!, probes[b]!);
-      if (evidence.relation !== "independent") relations.push({ a, b, evidence });
-    }
+  const indexes = probes.map((p) => new ProbeIndex(p));
+  for (const [a, b] of candidatePairs(indexes)) {
+    if (known.some((r) => r.a === a && r.b === b)) continue;
+    const evidence = relate(indexes[a]!, indexes[b]!);
+    if (evidence.relation !== "independent") relations.push({ a, b, evidence });
   }
   const groups = new UnionFind(n);
   for (const r of relations) if (r.evidence.relation === "copy") groups.union(r.a, r.b);

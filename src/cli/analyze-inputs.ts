@@ -32,11 +32,12 @@ export async function analyseInputs(paths: string[], opts: AnalyzeOptions, pool:
   };
   if (inputs.length === 0) return done(null);
   const plan = planViews(inputs.map((i) => i.probes));
+  for (const i of inputs) i.probes = []; // decided: memory for the analysis
   if (plan.pairs.length > 0) return done(await runVantages(plan, inputs, opts, pool), vantageNotices(plan, inputs));
 
   const view = plan.views[0]!;
   const merged = await analyseView(
-    inputs.map((i) => i.opened!),
+    inputs.map((i) => i.opened ?? i.path),
     opts,
     view.copyDelay,
   );
@@ -83,14 +84,13 @@ async function runVantages(plan: Plan, inputs: PeekedInput[], opts: AnalyzeOptio
 async function runView(view: View, all: PeekedInput[], opts: AnalyzeOptions, pool: JobPool): Promise<ViewResult> {
   const inputs = view.inputs.map((i) => all[i]!);
   if (pool.jobs > 1 && inputs.every((i) => i.rereadable)) {
-    await Promise.all(inputs.map((i) => i.opened?.close()));
     const options: JobAnalyzeOptions = { idleTimeout: opts.idleTimeout, timeline: opts.timeline === true };
     return pool.run<ViewResult>("view", { paths: inputs.map((i) => i.path), options, copyDelay: view.copyDelay });
   }
   return pool.run("view", null, {
     here: () =>
       analyseView(
-        inputs.map((i) => i.opened!),
+        inputs.map((i) => i.opened ?? i.path),
         opts,
         view.copyDelay,
       ),

@@ -51,7 +51,11 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 function measure(shells) {
   once(shells[0]); // the page cache
   const samples = shells.map(() => []);
-  for (let i = 0; i < RUNS; i++) shells.forEach((s, k) => samples[k].push(once(s)));
+  for (let i = 0; i < RUNS; i++) {
+    shells.forEach((s, k) => {
+      samples[k].push(once(s));
+    });
+  }
   return samples.map((runs) => ({
     seconds: median(runs.map((r) => r.seconds)),
     cpu: median(runs.map((r) => r.cpu)),
@@ -63,7 +67,9 @@ const cases = [
   ["bulk", QUICK ? 1_000_000 : 4_000_000, "ndjson"],
   ["many", QUICK ? 15_000 : 60_000, "ndjson"],
 ];
-const load = loadavg().map((l) => l.toFixed(1)).join(" ");
+const load = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(" ");
 console.log(
   `wscale --jobs bench, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${availableParallelism()} cores, load average ${load} at start, median of ${RUNS} interleaved runs`,
 );

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { type AnalysisReport, analyze } from "../src/analysis/analyze.js";
 import { RecordDeduplicator } from "../src/analysis/dedup.js";
@@ -52,6 +53,11 @@ const plainFinding = (f: Finding) => ({
   evidence: f.evidence.map(({ input: _i, ...e }) => e),
 });
 
+const validate = new Ajv2020({ allErrors: true }).compile(
+  JSON.parse(readFileSync(join(ROOT, "schema/report.schema.json"), "utf8")),
+);
+const expectValid = (report: unknown) => expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+
 function wscale(args: string[], input?: Buffer) {
   const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: "utf8", timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -95,6 +101,7 @@ describe("both ends of a connection given to analyze", () => {
         alone(s),
         compareCaptures(c, s, { idleTimeout: 300 }),
       ]);
+      expectValid(r);
       expect(r.vantages.map((v) => v.side)).toEqual(["client side", "server side"]);
       expect(rSwapped.vantages.map((v) => v.side)).toEqual(["server side", "client side"]);
       const at = (v: number) => r.connections.filter((x) => x.vantage === v).map(plainConnection);
@@ -133,6 +140,7 @@ describe("both ends of a connection given to analyze", () => {
     ]);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as VantageReport;
+    expectValid(report);
     expect(report.findings.map((f) => [f.id, f.severity, f.connection, f.vantages ?? null])).toEqual([
       ["path-rewrote-wscale", "error", "c1", [0, 1]],
       ["scale-rewritten", "error", "c1", null],
@@ -266,6 +274,7 @@ describe("the same records in several inputs count once", () => {
     const { report, notices } = await run([CAP(x), CAP(y)]);
     expect(content(report)).toEqual(await byItself(CAP(x)));
     const n = tcpPackets(x.replace(/\.gz$/, ""));
+    expectValid(report);
     expect(report!.inputs.map((i) => i.duplicates ?? null)).toEqual([null, { of: 0, records: n }]);
     expect(notices).toEqual([
       `warning: ${CAP(y)}: ${n} of its ${n} TCP records are the same records as in ${CAP(x)} (the same capture, or overlapping ones): counted once`,
@@ -346,6 +355,7 @@ describe("an input that cannot be read among several", () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(`wscale: ${empty}: byte 0: empty input\n`);
       const report = JSON.parse(r.stdout);
+      expectValid(report);
       expect(report.unreadable).toEqual([{ path: empty, offset: 0, message: "empty input" }]);
       delete report.unreadable;
       expect(report).toEqual(JSON.parse(good.stdout));

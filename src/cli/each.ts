@@ -86,20 +86,39 @@ export async function runEach(
       reportJob(opened, { ...options }, render),
     ),
   );
-  // Written in the order given, one at a time (each write is atomic).
-  const results: InputSummary[] = [];
-  const counts: SeverityCounts = { error: 0, warn: 0, info: 0 };
+  // Files are written as their reports come (one write at a time); stdout takes them in the
+  // order given. Either way a report is dropped as soon as it is written.
+  const results: (RenderedReport | null)[] = new Array(jobs.length).fill(null);
   const written: string[] = [];
-  for (const [i, job] of jobs.entries()) {
-    const r = await job.catch((e: unknown) => lateFailure(e, inputs[i]!, unreadable));
-    if (r === null) continue;
+  let writing = Promise.resolve();
+  const write = (i: number, r: RenderedReport) => {
     const target = dir === undefined ? args.output : join(dir, names[i]!);
-    await emit(r.pieces, target);
+    writing = writing.then(() => emit(r.pieces, target));
     if (target !== undefined && target !== "-") written.push(target);
-    results.push(...r.inputs);
+    results[i] = { ...r, pieces: [] };
+    return writing;
+  };
+  if (dir !== undefined) {
+    await Promise.all(
+      jobs.map((job, i) =>
+        job.then(
+          (r) => write(i, r),
+          (e: unknown) => lateFailure(e, inputs[i]!, unreadable),
+        ),
+      ),
+    );
+  } else {
+    for (const [i, job] of jobs.entries()) {
+      const r = await job.catch((e: unknown) => lateFailure(e, inputs[i]!, unreadable));
+      if (r !== null) await write(i, r);
+    }
+  }
+  const counts: SeverityCounts = { error: 0, warn: 0, info: 0 };
+  for (const r of results) {
+    if (r === null) continue;
     for (const s of ["error", "warn", "info"] as const) counts[s] += r.counts[s];
   }
-  return { inputs: results, unreadable, counts, written };
+  return { inputs: results.flatMap((r) => r?.inputs ?? []), unreadable, counts, written };
 }
 
 /**

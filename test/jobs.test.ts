@@ -35,7 +35,7 @@ describe("the job pool", () => {
     try {
       // The main thread is taken by a job that can only run there: the next one goes to a worker.
       let release = () => {};
-      const here = pool.run("view", null, { here: () => new Promise<string>((r) => (release = () => r("here"))) });
+      const here = pool.runHere(() => new Promise<string>((r) => (release = () => r("here"))));
       const args = {
         paths: [CAP("rewrite-syn-0.client.pcap")],
         options: { idleTimeout: 300, timeline: false },
@@ -58,7 +58,7 @@ describe("the job pool", () => {
     const pool = new JobPool(2, JOB_HANDLERS);
     try {
       let release = () => {};
-      const here = pool.run("view", null, { here: () => new Promise<void>((r) => (release = r)) });
+      const here = pool.runHere(() => new Promise<void>((r) => (release = r)));
       const missing = join(tmp, "missing.pcap");
       const err = await pool
         .run("view", { paths: [missing], options: { idleTimeout: 300, timeline: false }, copyDelay: [] })

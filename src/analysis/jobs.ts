@@ -143,11 +143,9 @@ class WorkerSlot {
   }
 }
 
-export interface RunOptions<R> {
+export interface RunOptions {
   /** Events the handler posts (in order). */
   onEvent?: (event: unknown) => void;
-  /** The job cannot leave the main thread (it reads stdin or a stream already opened here): run this. */
-  here?: () => Promise<R>;
 }
 
 type Start = (on: WorkerSlot | "main") => void;
@@ -172,14 +170,17 @@ export class JobPool {
     private readonly handlers: Record<string, JobHandler>,
   ) {}
 
-  run<R>(kind: string, args: unknown, opts: RunOptions<R> = {}): Promise<R> {
-    if (opts.here) {
-      this.hereRunning++;
-      return opts.here().finally(() => {
-        this.hereRunning--;
-        this.dispatch();
-      });
-    }
+  /** Run a job that cannot leave the main thread (it reads stdin, or a stream already opened here). */
+  runHere<R>(job: () => Promise<R>): Promise<R> {
+    this.hereRunning++;
+    return job().finally(() => {
+      this.hereRunning--;
+      this.dispatch();
+    });
+  }
+
+  /** Run handler `kind` on `args` on a free thread: a worker, or the main thread when it is free. */
+  run<R>(kind: string, args: unknown, opts: RunOptions = {}): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push((on) => {
         const work =

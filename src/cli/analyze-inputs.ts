@@ -87,14 +87,13 @@ async function runView(view: View, all: PeekedInput[], opts: AnalyzeOptions, poo
     const options: JobAnalyzeOptions = { idleTimeout: opts.idleTimeout, timeline: opts.timeline === true };
     return pool.run<ViewResult>("view", { paths: inputs.map((i) => i.path), options, copyDelay: view.copyDelay });
   }
-  return pool.run("view", null, {
-    here: () =>
-      analyseView(
-        inputs.map((i) => i.opened ?? i.path),
-        opts,
-        view.copyDelay,
-      ),
-  });
+  return pool.runHere(() =>
+    analyseView(
+      inputs.map((i) => i.opened ?? i.path),
+      opts,
+      view.copyDelay,
+    ),
+  );
 }
 
 function vantageNotices(plan: Plan, inputs: PeekedInput[]): string[] {

@@ -23,7 +23,7 @@ import {
 } from "./jobs.js";
 import { emit } from "./terminal.js";
 
-export const EXTENSIONS: Record<Format, string> = {
+const EXTENSIONS: Record<Format, string> = {
   table: "txt",
   json: "json",
   ndjson: "ndjson",
@@ -135,7 +135,7 @@ function run<R>(
 ): Promise<R> {
   if (input.opened === null) return pool.run<R>(kind, { ...args, path: input.path }, { onEvent });
   const opened = input.opened;
-  return pool.run<R>(kind, null, { here: () => here(opened) });
+  return pool.runHere(() => here(opened));
 }
 
 /** An input that failed after the look-ahead (nothing readable before damage): named with the others. */

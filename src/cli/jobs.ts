@@ -35,7 +35,6 @@ export interface RenderedReport {
   pieces: (string | Uint8Array)[];
   inputs: InputSummary[];
   counts: SeverityCounts;
-  connections: number;
 }
 
 const BATCH = 256;
@@ -55,7 +54,6 @@ export async function reportJob(
     pieces: typeof text === "string" ? [text] : [...text],
     inputs: report.inputs,
     counts: severityCounts(report.findings),
-    connections: report.connections.length,
   };
 }
 

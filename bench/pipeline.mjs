@@ -234,6 +234,13 @@ if (!isMainThread) {
   const b = sum("two");
   const c = sum("copied");
   console.log(
-    JSON.stringify({ file, runs, oneThread: a, pipeline: b, ringOnOneThread: c, speedup: +(a.wall / b.wall).toFixed(2) }),
+    JSON.stringify({
+      file,
+      runs,
+      oneThread: a,
+      pipeline: b,
+      ringOnOneThread: c,
+      speedup: +(a.wall / b.wall).toFixed(2),
+    }),
   );
 }

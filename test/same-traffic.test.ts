@@ -23,7 +23,15 @@ import type { VantageReport } from "../src/compare/types.js";
 import { SYN, TcpSegment } from "../src/decode/segment.js";
 import type { Finding } from "../src/findings/finding.js";
 import { BIN, ROOT } from "./helpers/bin.js";
-import { readPcap, seconds, withClientPort, withSeconds, writePcap } from "./helpers/pcap-records.js";
+import {
+  readPcap,
+  seconds,
+  withCaplen,
+  withClientPort,
+  withSeconds,
+  withSnaplen,
+  writePcap,
+} from "./helpers/pcap-records.js";
 
 const CAP = (name: string) => join(ROOT, "captures", name);
 const tmp = mkdtempSync(join(tmpdir(), "wscale-same-traffic-"));
@@ -293,6 +301,24 @@ describe("the same records in several inputs count once", () => {
       const snap = order.indexOf("healthy.snap73.client.pcap");
       expect(report!.inputs[snap]!.duplicates).toEqual({ of: 1 - snap, records: 1397 });
     }
+  });
+
+  it("a copy whose snapshot length (54) cut every TCP option: still the same records, and still the other end's packets", async () => {
+    const cut = (file: string) => {
+      const { header, records } = readPcap(CAP(file));
+      const out = join(tmp, `${file}.s54.pcap`);
+      writePcap(
+        out,
+        withSnaplen(header, 54),
+        records.map((r) => withCaplen(r, 54)),
+      );
+      return out;
+    };
+    const copy = await run([CAP("healthy.client.pcap"), cut("healthy.client.pcap")]);
+    expect(content(copy.report)).toEqual(await byItself(CAP("healthy.client.pcap")));
+    expect(copy.report!.inputs[1]!.duplicates).toEqual({ of: 0, records: 1397 });
+    const ends = await run([CAP("healthy.client.pcap"), cut("healthy.server.pcap")]);
+    expect((ends.report as VantageReport).vantages.map((v) => v.side)).toEqual(["client side", "server side"]);
   });
 
   it("overlapping parts of one capture (60% and the last 60%): the whole capture's report, the overlap counted once", async () => {

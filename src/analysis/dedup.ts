@@ -227,12 +227,14 @@ export class RecordDeduplicator {
   }
 }
 
-const FIELDS_V4 = new Int32Array(11);
-const FIELDS_V6 = new Int32Array(17);
+const FIELDS_V4 = new Int32Array(9);
+const FIELDS_V6 = new Int32Array(15);
 
 /**
- * Everything that makes a record one packet at one capture point, as a 53-bit number: two
- * independent 32-bit mixes (a clash between two records within a millisecond is out of reach).
+ * What makes a record one packet at one capture point, from the fixed headers only (a copy with
+ * a smaller snapshot length may lack the options), as a 53-bit number: two independent 32-bit
+ * mixes (a clash between two records within a millisecond is out of reach). A retransmission
+ * alike within the millisecond is told apart by counting (see keep()).
  */
 function fingerprint(seg: TcpSegment): number {
   const words = seg.ipVersion === 4 ? 1 : 4;
@@ -244,11 +246,9 @@ function fingerprint(seg: TcpSegment): number {
   f[4] = seg.ipId;
   f[5] = (seg.ttl << 16) | seg.srcPort;
   f[6] = seg.dstPort;
-  f[7] = seg.hasTimestamp ? seg.tsVal : -1;
-  f[8] = seg.tsEcr;
   for (let k = 0; k < words; k++) {
-    f[9 + k] = seg.src[k]!;
-    f[9 + words + k] = seg.dst[k]!;
+    f[7 + k] = seg.src[k]!;
+    f[7 + words + k] = seg.dst[k]!;
   }
   return mix53(f);
 }

@@ -3,9 +3,9 @@
  * look-ahead: inputs may be streams that cannot be read twice), by finding the same packets in
  * both:
  * - a packet is known by what no box on the path changes: sequence and acknowledgement numbers,
- *   flags, payload length, IP ID and TCP timestamps (NAT changes addresses and ports, a firewall
- *   may rewrite options or the window), or, through a box that rewrites sequence numbers, by its
- *   IP ID and timestamps alone;
+ *   flags, payload length and IP ID (NAT changes addresses and ports, a firewall may rewrite
+ *   options or the window), or, through a box that rewrites sequence numbers, by its IP ID and
+ *   TCP timestamps alone;
  * - the same record: the same packet with the same addresses, ports, TTL and window, at the same
  *   time (within DUPLICATE_WINDOW_S), options equal or cut by a snapshot length in one of them.
  *   The same file twice, a file and its gzip, two overlapping captures of one interface;
@@ -30,7 +30,10 @@ export const MIN_SHARED_PACKETS = 2;
 
 /** What the look-ahead keeps of one segment. */
 export interface Probe {
-  /** seq, ack, flags, payload length, IP ID, TSval, TSecr. */
+  /**
+   * seq, ack, flags, payload length (from the IP header), IP ID: all in the fixed headers, so
+   * that a snapshot length that cut the options (the timestamps) does not hide a packet.
+   */
   id: string;
   /** IP ID, flags, payload length and timestamps, when the segment has timestamps: survives ISN rewriting. */
   tsId: string | null;
@@ -48,7 +51,7 @@ export function probeOf(seg: TcpSegment): Probe {
   let kinds = "";
   for (let i = 0; i < seg.optionCount; i++) kinds += `${seg.optionKinds[i]},`;
   return {
-    id: `${seg.seq}/${seg.ack}/${seg.flags}/${seg.payloadLength}/${seg.ipId}/${ts}`,
+    id: `${seg.seq}/${seg.ack}/${seg.flags}/${seg.payloadLength}/${seg.ipId}`,
     tsId: seg.hasTimestamp ? `${seg.ipId}/${seg.flags}/${seg.payloadLength}/${ts}` : null,
     time: seg.time,
     tuple: `${seg.ipVersion}/${seg.src.join(".")}/${seg.srcPort}/${seg.dst.join(".")}/${seg.dstPort}`,

@@ -90,12 +90,12 @@ function sampled(seg: TcpSegment): boolean {
   return Math.imul(seg.seq ^ Math.imul(seg.ack ^ seg.payloadLength, 0x9e3779b1), 0x85ebca6b) >>> 26 === 0;
 }
 
-const IDENTITY = new Int32Array(7);
+const IDENTITY = new Int32Array(5);
 const PLACE = new Int32Array(10);
 
 /**
- * What no box on the path changes (as Probe.id): sequence and ack numbers, flags, length, IP ID,
- * timestamps; 53 bits, so that unrelated packets do not meet by chance over a long capture.
+ * What no box on the path changes (as Probe.id): sequence and ack numbers, flags, length, IP ID;
+ * 53 bits, so that unrelated packets do not meet by chance over a long capture.
  */
 function identity(seg: TcpSegment): number {
   const f = IDENTITY;
@@ -104,8 +104,6 @@ function identity(seg: TcpSegment): number {
   f[2] = seg.flags;
   f[3] = seg.payloadLength;
   f[4] = seg.ipId;
-  f[5] = seg.hasTimestamp ? seg.tsVal : -1;
-  f[6] = seg.tsEcr;
   return mix53(f);
 }
 

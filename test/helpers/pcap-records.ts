@@ -49,3 +49,19 @@ export function withClientPort(record: Uint8Array, serverPort: number, clientPor
   else out.writeUInt16BE(clientPort, tcp + 2);
   return out;
 }
+
+/** A copy of a record cut to `caplen` bytes, as a capture with that snapshot length would hold it. */
+export function withCaplen(record: Uint8Array, caplen: number): Uint8Array {
+  const b = Buffer.from(record);
+  const n = Math.min(b.readUInt32LE(8), caplen);
+  const out = Buffer.concat([b.subarray(0, 16), b.subarray(16, 16 + n)]);
+  out.writeUInt32LE(n, 8);
+  return out;
+}
+
+/** A pcap file header with another snapshot length. */
+export function withSnaplen(header: Uint8Array, snaplen: number): Uint8Array {
+  const out = Buffer.from(header);
+  out.writeUInt32LE(snaplen, 16);
+  return out;
+}

@@ -2,10 +2,13 @@
 // analyze --jobs (SPEC section 9, "all cores"): two copies of one large generated capture given
 // with --each, analysed on one thread (--jobs 1) and on two (--jobs 2), interleaved; the speed-up
 // and each command's CPU time. One input alone is the yardstick: two on two threads at best take
-// as long. Inputs are generated into bench/out/ (never committed) by bench/gen-capture.mjs.
+// as long. Then the CPU time of each thread for the same two jobs in this process: what the
+// speed-up is bound to be on two idle cores, whatever else runs on the machine meanwhile (with
+// autogroup scheduling, a busy shared machine gives a session one share however many threads it
+// has). Inputs are generated into bench/out/ (never committed) by bench/gen-capture.mjs.
 // Usage: node bench/jobs.mjs [--runs 5] [--quick]
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -95,3 +98,40 @@ for (const [kind, count, format] of cases) {
 }
 console.log("\n| inputs | speed-up, --jobs 2 over --jobs 1 | over two runs of one input |\n|---|---:|---:|");
 for (const [name, s, ideal] of speedups) console.log(`| ${name} | ${s.toFixed(2)}x | ${ideal.toFixed(2)}x |`);
+
+// How the work divides between the threads, whatever else the machine runs: the same two jobs
+// on the pool in this process, then each thread's CPU time from /proc (Linux).
+const { JobPool, setWorkerEntry } = await import("../dist/analysis/jobs.js");
+const { JOB_HANDLERS } = await import("../dist/cli/jobs.js");
+const ticks = Number(execFileSync("getconf", ["CLK_TCK"]).toString()) || 100;
+const threadCpu = () =>
+  new Map(
+    readdirSync("/proc/self/task").map((tid) => {
+      const fields = readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1].split(" ");
+      return [tid, (Number(fields[11]) + Number(fields[12])) / ticks];
+    }),
+  );
+console.log(
+  "\n| inputs (--jobs 2, in one process) | main thread CPU s | worker thread CPU s | busiest / total |\n|---|---:|---:|---:|",
+);
+for (const [kind, count, format] of cases) {
+  const [a, b] = twoCopies(kind, count);
+  setWorkerEntry(BIN);
+  const pool = new JobPool(2, JOB_HANDLERS);
+  const options = { idleTimeout: 300, timeline: false };
+  const render = { format, failOn: "error", colorLevel: 0, width: 80 };
+  const before = threadCpu();
+  await Promise.all([a, b].map((path) => pool.run("report", { path, options, render })));
+  const after = threadCpu();
+  await pool.close();
+  const used = [...after].map(([tid, cpu]) => [tid, cpu - (before.get(tid) ?? 0)]).filter(([, cpu]) => cpu > 0);
+  const main = used.find(([tid]) => tid === String(process.pid))?.[1] ?? 0;
+  const others = used
+    .filter(([tid]) => tid !== String(process.pid))
+    .map(([, cpu]) => cpu)
+    .sort((x, y) => y - x);
+  const total = main + others.reduce((x, y) => x + y, 0);
+  console.log(
+    `| 2 × ${kind} ${count} | ${main.toFixed(2)} | ${others[0]?.toFixed(2) ?? "?"} | ${(Math.max(main, others[0] ?? 0) / total).toFixed(2)} |`,
+  );
+}

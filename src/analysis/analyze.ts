@@ -25,6 +25,10 @@ export interface InputSummary {
   /** Packets that gave no TCP segment, by reason. */
   skipped: Record<string, number>;
   warnings: CaptureIssue[];
+  /** Several inputs holding the same traffic: the vantage point (index in the report's `vantages`). */
+  vantage?: number;
+  /** Records that were the same records as another input's (the input `of`), counted once. */
+  duplicates?: { of: number; records: number };
 }
 
 /** Everything one run found: the model every report format is rendered from. */
@@ -33,6 +37,8 @@ export interface AnalysisReport {
   inputs: InputSummary[];
   connections: ConnectionSummary[];
   findings: Finding[];
+  /** Inputs that could not be read at all: the others were analysed, and the command exits 2. */
+  unreadable?: { path: string; offset: number | null; message: string }[];
 }
 
 export interface AnalyzeOptions {
@@ -51,6 +57,10 @@ export interface AnalyzeOptions {
   /** Resolves when reading should stop early (live mode after SIGINT grace). */
   stop?: Promise<void>;
   stdin?: NodeJS.ReadableStream;
+  /** Several inputs merged: false drops a record (the same record already read from another input). */
+  keep?(seg: TcpSegment): boolean;
+  /** Several inputs merged: the time to order this record by (default: its own; a copy's records wait for the original's). */
+  mergeTime?(seg: TcpSegment): number;
 }
 
 interface Input {
@@ -74,7 +84,7 @@ export function createSource(format: CaptureFormat): SegmentSource {
  * model. Connections are finalised (and findings evaluated) as they close or go idle, so memory
  * follows the live connections. Throws InputError only for an input that cannot be read at all.
  */
-export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<AnalysisReport> {
+export async function analyze(paths: (string | OpenedInput)[], opts: AnalyzeOptions): Promise<AnalysisReport> {
   const connections: ConnectionSummary[] = [];
   const findings: Finding[] = [];
   const sampler = new FindingSampler();
@@ -93,7 +103,7 @@ export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<An
   });
   const inputs: Input[] = [];
   for (const path of paths) {
-    const opened = await openInput(path, opts.stdin);
+    const opened = typeof path === "string" ? await openInput(path, opts.stdin) : path;
     inputs.push({
       opened,
       source: createSource(opened.format),
@@ -191,14 +201,16 @@ async function runMerged(inputs: Input[], tracker: ConnectionTracker, opts: Anal
     for (const input of inputs) {
       if (!input.pending) await advance(input, stopped);
       if (!input.pending) continue;
-      const t = Number.isNaN(input.seg.time) ? Number.NEGATIVE_INFINITY : input.seg.time;
+      const t = Number.isNaN(input.seg.time)
+        ? Number.NEGATIVE_INFINITY
+        : (opts.mergeTime?.(input.seg) ?? input.seg.time);
       if (best === null || t < bestTime) {
         best = input;
         bestTime = t;
       }
     }
     if (best === null) return;
-    tracker.segment(best.seg);
+    if (opts.keep === undefined || opts.keep(best.seg)) tracker.segment(best.seg);
     best.segments++;
     best.pending = false;
     if (opts.onProgress && ++packets % PROGRESS_EVERY === 0) opts.onProgress(packets, tracker.started);

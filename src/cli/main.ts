@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
+import { isJobWorker, serveJobs, setWorkerEntry } from "../analysis/jobs.js";
 import { InputError } from "../capture/issue.js";
 import { escapeControl } from "../report/escape.js";
 import { analyzeCommand } from "./commands/analyze.js";
@@ -11,6 +12,7 @@ import { compareCommand } from "./commands/compare.js";
 import { liveCommand } from "./commands/live.js";
 import { sysctlCommand } from "./commands/sysctl.js";
 import { EXIT_USAGE, HELP_EPILOG, settleBeforeExit } from "./exit-codes.js";
+import { JOB_HANDLERS } from "./jobs.js";
 import { protectValues } from "./option-values.js";
 import { causeOf } from "./output.js";
 import { protectStdinArg } from "./stdin-arg.js";
@@ -95,5 +97,10 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   fail(`stdout: ${causeOf(e)}`);
 });
 
-await main();
-await settleBeforeExit();
+// A worker thread of `analyze --jobs` runs this same file (the one bundle) and serves jobs.
+if (isJobWorker()) serveJobs(JOB_HANDLERS);
+else {
+  setWorkerEntry(new URL(import.meta.url));
+  await main();
+  await settleBeforeExit();
+}

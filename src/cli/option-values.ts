@@ -60,6 +60,13 @@ export function wholeNumber(value: string): number {
   return n;
 }
 
+/** A count that cannot be zero, such as --jobs: a whole number >= 1. */
+export function countingNumber(value: string): number {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : 0;
+  if (!(n >= 1 && Number.isSafeInteger(n))) throw new InvalidValue(`needs a whole number >= 1, got ${quoted(value)}`);
+  return n;
+}
+
 const SECONDS: Record<string, number> = { "": 1, s: 1, sec: 1, ms: 1e-3, min: 60, m: 60, h: 3600 };
 
 /** Seconds (--idle-timeout): a positive number, bare or with s, ms, min or h. */

@@ -1,5 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { type AnalysisReport, type AnalyzeOptions, analyze } from "../../analysis/analyze.js";
+import type { AnalysisReport, AnalyzeOptions } from "../../analysis/analyze.js";
+import { unreadableLine } from "../../analysis/inputs.js";
+import { defaultJobs, JobPool } from "../../analysis/jobs.js";
 import type { Severity } from "../../findings/finding.js";
 import { renderCsv } from "../../report/csv.js";
 import { escapeControl } from "../../report/escape.js";
@@ -9,12 +11,16 @@ import { renderMarkdown } from "../../report/markdown.js";
 import { impliedExitStatus, plural, severityCounts } from "../../report/model.js";
 import { renderNdjson } from "../../report/ndjson.js";
 import { DEFAULT_WIDTH, renderTable } from "../../report/table.js";
+import { analyseInputs } from "../analyze-inputs.js";
 import { printWarnings } from "../diagnostics.js";
-import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG } from "../exit-codes.js";
-import { idleTimeoutOption, single, text, wholeNumber } from "../option-values.js";
+import { isDirectoryTarget, runEach } from "../each.js";
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, HELP_EPILOG } from "../exit-codes.js";
+import { JOB_HANDLERS } from "../jobs.js";
+import { countingNumber, idleTimeoutOption, single, text, wholeNumber } from "../option-values.js";
 import { OUTPUT_HELP, openOutput, type ReportText } from "../output.js";
 import { restoreStdinArg } from "../stdin-arg.js";
 import { colorFor } from "../terminal.js";
+import { UsageError } from "./sysctl.js";
 
 export const FORMATS = ["table", "json", "ndjson", "csv", "md", "html"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -27,6 +33,8 @@ export interface AnalyzeArgs {
   idleTimeout: number;
   top?: number;
   color: boolean;
+  each: boolean;
+  jobs: number;
 }
 
 /** Columns to lay the table out in: the terminal's width, else $COLUMNS, else 80. */
@@ -73,7 +81,8 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         type: "string",
         array: true,
         demandOption: true,
-        describe: "pcap, pcapng (optionally gzipped) or tcpdump text; - for stdin. Several are merged by time.",
+        describe:
+          "pcap, pcapng (optionally gzipped) or tcpdump text; - for stdin. Several are merged by time, except the same traffic seen at two points (analysed as two vantage points) and repeated records (counted once)",
       })
       .option("format", {
         alias: "F",
@@ -87,7 +96,21 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         alias: "o",
         type: "string",
         coerce: single("output", text),
-        describe: OUTPUT_HELP,
+        describe: `${OUTPUT_HELP}; DIR/ (a directory): one report per input, named after it (implies --each)`,
+      })
+      .option("each", {
+        type: "boolean",
+        default: false,
+        describe:
+          "one report per input, each analysed on its own and in parallel: one after another on stdout, one file each with -o DIR/; --format ndjson: one merged stream whose lines name their input",
+      })
+      .option("jobs", {
+        alias: "j",
+        type: "string",
+        coerce: single("jobs", countingNumber),
+        default: String(defaultJobs()),
+        defaultDescription: "the number of cores",
+        describe: "inputs analysed at once, in worker threads (--each, and vantage points)",
       })
       .option("fail-on", {
         choices: ["info", "warn", "error", "never"] as const,
@@ -109,9 +132,15 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       })
       .example("$0 analyze capture.pcap", "table of connections and findings")
       .example(
-        "$0 analyze client.pcapng server.pcap.gz --format json -o report.json",
-        "merge two captures, JSON report",
+        "$0 analyze client.pcapng server.pcap.gz",
+        "the same traffic captured at both ends: each end's view, and what the path changed",
       )
+      .example(
+        "$0 analyze mon-1.pcap mon-2.pcap --format json -o r.json",
+        "other traffic, or one capture in parts: merged",
+      )
+      .example("$0 analyze *.pcap --each -o reports/ --format html", "one report per capture, on all cores")
+      .example("$0 analyze *.pcap --each --format ndjson", "one stream for all; each line names its input")
       .example("$0 analyze capture.pcap --format html -o report.html", "one self-contained page with charts")
       .example("$0 analyze big.pcap --format csv -o connections.csv", "every connection, one row each")
       .example("$0 analyze big.pcap --top 20", "only the 20 worst connections in the table")
@@ -119,46 +148,99 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       .epilog(HELP_EPILOG) as unknown as Argv<AnalyzeArgs>,
   handler: async (args: ArgumentsCamelCase<AnalyzeArgs>) => {
     const files = args.files.map(restoreStdinArg);
-    // Before reading anything: an output that cannot be written, or that is one of the inputs, fails now.
-    const out = await openOutput(args.output, files);
-    // The HTML report charts each connection over time: ask the analysis to record a timeline.
-    // Progress goes to stderr, only when a person is watching it, at most four times a second.
-    let shown = false;
-    let lastShown = Date.now();
-    const progress = process.stderr.isTTY
-      ? (packets: number, connections: number) => {
-          if (Date.now() - lastShown < 250) return;
-          lastShown = Date.now();
-          shown = true;
-          process.stderr.write(`\r\x1b[Kwscale: ${packets} packets, ${connections} connections`);
-        }
-      : undefined;
-    const options: AnalyzeOptions & { timeline?: boolean } = {
-      idleTimeout: args.idleTimeout,
-      timeline: args.format === "html",
-      onProgress: progress,
-    };
-    let report: AnalysisReport;
+    if (files.filter((f) => f === "-").length > 1) throw new UsageError("stdin (-) can be given only once");
+    const pool = new JobPool(args.jobs, JOB_HANDLERS);
     try {
-      try {
-        report = await analyze(files, options);
-      } finally {
-        if (shown) process.stderr.write("\r\x1b[K");
-      }
-      // The status first: a reader that stops early (`| head`) ends the run with it.
-      const failed = impliedExitStatus(severityCounts(report.findings), args.failOn) === 1;
-      process.exitCode = failed ? EXIT_FINDINGS : EXIT_OK;
-      await out.write(renderReport(report, args, out.toStdout));
-      await out.close();
-    } catch (e) {
-      await out.abort();
-      throw e;
-    }
-    printWarnings(report.inputs);
-    if (!out.toStdout && process.stderr.isTTY) {
-      process.stderr.write(
-        `wscale: wrote ${escapeControl(args.output ?? "-")} (${args.format}: ${plural(report.connections.length, "connection")}, ${plural(report.findings.length, "finding")})\n`,
-      );
+      process.exitCode =
+        args.each || (await isDirectoryTarget(args.output))
+          ? await analyzeEach(files, args, pool)
+          : await analyzeAll(files, args, pool);
+    } finally {
+      await pool.close();
     }
   },
 };
+
+/** One report for every input (merged, deduplicated, or vantage points): the exit code. */
+async function analyzeAll(files: string[], args: AnalyzeArgs, pool: JobPool): Promise<number> {
+  // The HTML report charts each connection over time: ask the analysis to record a timeline.
+  // Progress goes to stderr, only when a person is watching it, at most four times a second.
+  let shown = false;
+  let lastShown = Date.now();
+  const progress = process.stderr.isTTY
+    ? (packets: number, connections: number) => {
+        if (Date.now() - lastShown < 250) return;
+        lastShown = Date.now();
+        shown = true;
+        process.stderr.write(`\r\x1b[Kwscale: ${packets} packets, ${connections} connections`);
+      }
+    : undefined;
+  const options: AnalyzeOptions = {
+    idleTimeout: args.idleTimeout,
+    timeline: args.format === "html",
+    onProgress: progress,
+  };
+  // Before reading anything: an output that cannot be written, or that is one of the inputs, fails now.
+  const out = await openOutput(args.output, files);
+  let result: Awaited<ReturnType<typeof analyseInputs>>;
+  try {
+    try {
+      result = await analyseInputs(files, options, pool);
+    } finally {
+      if (shown) process.stderr.write("\r\x1b[K");
+    }
+    const { report } = result;
+    if (report) {
+      // The status first: a reader that stops early (`| head`) ends the run with it.
+      process.exitCode =
+        impliedExitStatus(severityCounts(report.findings), args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK;
+      await out.write(renderReport(report, args, out.toStdout));
+      await out.close();
+    } else await out.abort();
+  } catch (e) {
+    await out.abort();
+    throw e;
+  }
+  const { report } = result;
+  printWarnings(report?.inputs ?? []);
+  for (const n of result.notices) process.stderr.write(`wscale: ${escapeControl(n)}\n`);
+  for (const u of result.unreadable) process.stderr.write(`wscale: ${escapeControl(unreadableLine(u))}\n`);
+  if (report && !out.toStdout && process.stderr.isTTY) {
+    process.stderr.write(
+      `wscale: wrote ${escapeControl(args.output ?? "-")} (${args.format}: ${plural(report.connections.length, "connection")}, ${plural(report.findings.length, "finding")})\n`,
+    );
+  }
+  if (result.unreadable.length > 0 || !report) return EXIT_USAGE;
+  return impliedExitStatus(severityCounts(report.findings), args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/** --each, or -o DIR/: one report per input, analysed in parallel; the exit code. */
+async function analyzeEach(files: string[], args: AnalyzeArgs, pool: JobPool): Promise<number> {
+  const toDir = await isDirectoryTarget(args.output);
+  const toFile = args.output !== undefined && args.output !== "-";
+  if (toFile && !toDir && args.format !== "ndjson")
+    throw new UsageError(
+      `--each writes one report per input: give -o a directory (${args.output}/), or --format ndjson for one stream`,
+    );
+  const result = await runEach(
+    files,
+    args,
+    {
+      format: args.format,
+      top: args.top,
+      failOn: args.failOn,
+      colorLevel: colorFor(process.stdout, !args.color || toFile).level > 0 ? 1 : 0,
+      width: terminalWidth(process.stdout, toFile),
+    },
+    { idleTimeout: args.idleTimeout, timeline: args.format === "html" },
+    pool,
+  );
+  printWarnings(result.inputs);
+  for (const u of result.unreadable) process.stderr.write(`wscale: ${escapeControl(unreadableLine(u))}\n`);
+  if (result.written.length > 0 && process.stderr.isTTY)
+    process.stderr.write(
+      `wscale: wrote ${plural(result.written.length, "report")} in ${escapeControl(args.output ?? "")}\n`,
+    );
+  if (result.unreadable.length > 0) return EXIT_USAGE;
+  return impliedExitStatus(result.counts, args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK;
+}

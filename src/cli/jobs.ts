@@ -1,0 +1,112 @@
+/**
+ * The jobs `analyze` hands to worker threads (src/analysis/jobs.ts): each runs the same way on
+ * the main thread when its input can only be read there. Arguments and results are plain data.
+ */
+import { Chalk } from "chalk";
+import type { AnalyzeOptions, InputSummary } from "../analysis/analyze.js";
+import type { JobHandler } from "../analysis/jobs.js";
+import type { CopyDelay } from "../analysis/same-traffic.js";
+import { analyseView } from "../analysis/view.js";
+import type { OpenedInput } from "../capture/open.js";
+import type { ConnectionSummary } from "../connections/summary.js";
+import type { Severity } from "../findings/finding.js";
+import { type SeverityCounts, severityCounts } from "../report/model.js";
+import { connectionLine, findingLine, ReportTally } from "../report/ndjson.js";
+import { renderTable } from "../report/table.js";
+import { type Format, renderReport } from "./commands/analyze.js";
+
+/** What of AnalyzeOptions crosses to a worker (no callbacks, no streams). */
+export interface JobAnalyzeOptions {
+  idleTimeout: number;
+  timeline: boolean;
+}
+
+/** How to render a report in a job: the terminal's properties are the main thread's. */
+export interface RenderArgs {
+  format: Format;
+  top?: number;
+  failOn: Severity | "never";
+  /** Table only: chalk colour level (0: none) and width, as stdout or the output file asks. */
+  colorLevel: 0 | 1;
+  width: number;
+}
+
+export interface RenderedReport {
+  pieces: (string | Uint8Array)[];
+  inputs: InputSummary[];
+  counts: SeverityCounts;
+}
+
+const BATCH = 256;
+
+/** Analyse one input and render its report (the `--each` formats). */
+export async function reportJob(
+  input: string | OpenedInput,
+  options: AnalyzeOptions,
+  render: RenderArgs,
+): Promise<RenderedReport> {
+  const { report } = await analyseView([input], options);
+  const text =
+    render.format === "table"
+      ? renderTable(report, { color: new Chalk({ level: render.colorLevel }), top: render.top, width: render.width })
+      : renderReport(report, { format: render.format, top: render.top, failOn: render.failOn, color: false });
+  return {
+    pieces: typeof text === "string" ? [text] : [...text],
+    inputs: report.inputs,
+    counts: severityCounts(report.findings),
+  };
+}
+
+/** Where one input's lines go in the merged NDJSON stream: it is input `input` of `inputs`. */
+export interface StreamSlot {
+  input: number;
+  inputs: number;
+}
+
+/** The counts of the closing `report` line, for one input. */
+export type StreamTally = Pick<ReportTally, "connections" | "findings" | "verdicts">;
+
+export interface StreamResult {
+  inputs: InputSummary[];
+  tally: StreamTally;
+}
+
+/**
+ * Analyse one input and post its NDJSON lines in batches as connections finish (`--each
+ * --format ndjson`). Its k-th connection is c((k - 1) * inputs + input + 1) in the stream: ids are
+ * unique across the inputs and the same on every run, whichever thread finishes first.
+ */
+export async function streamJob(
+  input: string | OpenedInput,
+  options: AnalyzeOptions,
+  slot: StreamSlot,
+  post: (lines: string) => void,
+): Promise<StreamResult> {
+  const tally = new ReportTally();
+  let lines = "";
+  const { report } = await analyseView([input], {
+    ...options,
+    onConnection(summary, found) {
+      const id = `c${(Number(summary.id.slice(1)) - 1) * slot.inputs + slot.input + 1}`;
+      lines += connectionLine({ ...summary, id, input: slot.input } as ConnectionSummary);
+      for (const f of found) lines += findingLine({ ...f, connection: id });
+      tally.add(summary, found);
+      if (tally.connections % BATCH === 0) {
+        post(lines);
+        lines = "";
+      }
+    },
+  });
+  if (lines !== "") post(lines);
+  const { connections, findings, verdicts } = tally;
+  return { inputs: report.inputs, tally: { connections, findings, verdicts } };
+}
+
+export const JOB_HANDLERS: Record<string, JobHandler> = {
+  view: (a: { paths: string[]; options: JobAnalyzeOptions; copyDelay: (CopyDelay | null)[] }) =>
+    analyseView(a.paths, a.options, a.copyDelay),
+  report: (a: { path: string; options: JobAnalyzeOptions; render: RenderArgs }) =>
+    reportJob(a.path, a.options, a.render),
+  stream: (a: { path: string; options: JobAnalyzeOptions; slot: StreamSlot }, post) =>
+    streamJob(a.path, a.options, a.slot, post as (lines: string) => void),
+};

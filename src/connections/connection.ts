@@ -236,10 +236,19 @@ export class Connection {
     }
   }
 
-  /** Wireshark's out-of-order threshold: the handshake RTT, else 3 ms. */
+  /**
+   * How long a gap may stay open and its fill still count as reordered: half the shortest round trip
+   * known (the handshake's, or the two halves measured since), else 3 ms (Wireshark's default). A sender
+   * learns of a loss no sooner than one round trip after it, so a fill that late is a retransmission;
+   * half leaves room for a round trip measured a little long, and a SYN-ACK the server was slow to send
+   * (a handshake RTT of 100 ms on a 20 ms path) no longer makes every fill "reordered".
+   */
   private reorderWindow(): number {
-    const h = this.handshakeRtt;
-    return h > 0 ? h : 0.003;
+    let rtt = this.handshakeRtt > 0 ? this.handshakeRtt : Number.POSITIVE_INFINITY;
+    const c = this.client;
+    const s = this.server;
+    if (c.halfRttSamples > 0 && s.halfRttSamples > 0) rtt = Math.min(rtt, c.halfRttMin + s.halfRttMin);
+    return rtt > 0 && rtt !== Number.POSITIVE_INFINITY ? rtt / 2 : 0.003;
   }
 
   /**

@@ -42,10 +42,12 @@ function overlong(text: string, width: number): string[] {
   return out;
 }
 
-/** Run under a pseudo-terminal of the given width (util-linux `script`), or null without one. */
-function inTerminal(cols: number, args: string[], env: Record<string, string> = {}): string | null {
-  const which = spawnSync("sh", ["-c", "command -v script && command -v stty"], { encoding: "utf8" });
-  if (which.status !== 0) return null;
+/** util-linux `script` and `stty` make a pseudo-terminal; in CI (CI=1) their absence fails instead of skipping. */
+const HAS_SCRIPT = spawnSync("sh", ["-c", "command -v script && command -v stty"], { encoding: "utf8" }).status === 0;
+const NO_SCRIPT = !HAS_SCRIPT && process.env.CI !== "1";
+
+/** Run under a pseudo-terminal of the given width (util-linux `script`). */
+function inTerminal(cols: number, args: string[], env: Record<string, string> = {}): string {
   const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   const full: Record<string, string | undefined> = { ...process.env, ...env };
   delete full.FORCE_COLOR;
@@ -111,25 +113,30 @@ describe("the terminal report at 80 columns", () => {
     }
   });
 
-  it("on a terminal: its width (process.stdout.columns) and colour; NO_COLOR turns colour off", (ctx) => {
-    const at80 = inTerminal(80, ["analyze", CAP("ipv6-strip-syn.client.pcap")]);
-    if (at80 === null) ctx.skip("no `script` to make a pseudo-terminal");
-    expect(at80).toMatch(ANSI);
-    expect(overlong(at80!, 80)).toEqual([]);
-    expect(at80).toContain("[2001:db8:1::2]:36146");
-    const wide = inTerminal(200, ["analyze", CAP("ipv6-strip-syn.client.pcap")])!;
-    // At 80 the verdict wraps at its hyphen; at 200 it does not, and prose uses the room.
-    expect(at80!.replace(ANSI, "")).toMatch(/^c1 .* scale-$/m);
-    expect(wide.replace(ANSI, "")).toMatch(/^c1 .* scale-stripped$/m);
-    expect(
-      Math.max(
-        ...wide
-          .replace(ANSI, "")
-          .split("\n")
-          .map((l) => l.length),
-      ),
-    ).toBeGreaterThan(80);
-    const plain = inTerminal(80, ["analyze", CAP("rewrite-syn-0.client.pcap")], { NO_COLOR: "1" })!;
-    expect(plain).not.toMatch(ANSI);
-  });
+  it.skipIf(NO_SCRIPT)(
+    "on a terminal (skipped without util-linux `script`): its width (process.stdout.columns) and colour; NO_COLOR turns colour off",
+    () => {
+      const at80 = inTerminal(80, ["analyze", CAP("ipv6-strip-syn.client.pcap")]);
+      expect(at80).toMatch(ANSI);
+      expect(overlong(at80, 80)).toEqual([]);
+      expect(at80).toContain("[2001:db8:1::2]:36146");
+      const wide = inTerminal(200, ["analyze", CAP("ipv6-strip-syn.client.pcap")]);
+      // The verdict is never broken: two lines per connection at 80, one at 200, and prose uses the room.
+      expect(at80.replace(ANSI, "")).toMatch(/^c1 +\[2001:db8:1::2\]:36146 +10→0 .* scale-stripped$/m);
+      expect(at80.replace(ANSI, "")).toMatch(/^ +\[2001:db8:2::2\]:80 +none .* 20\.8 ms · 21\.3M \/ 25\.2M$/m);
+      expect(wide.replace(ANSI, "")).toMatch(
+        /^c1 +\[2001:db8:1::2\]:36146 +\[2001:db8:2::2\]:80 +10→0 \/ none .* scale-stripped$/m,
+      );
+      expect(
+        Math.max(
+          ...wide
+            .replace(ANSI, "")
+            .split("\n")
+            .map((l) => l.length),
+        ),
+      ).toBeGreaterThan(80);
+      const plain = inTerminal(80, ["analyze", CAP("rewrite-syn-0.client.pcap")], { NO_COLOR: "1" });
+      expect(plain).not.toMatch(ANSI);
+    },
+  );
 });

@@ -99,6 +99,8 @@ export interface ConnectionSummary {
   client: EndpointSummary;
   server: EndpointSummary;
   firstFrame: number;
+  /** Index of the input its first packet came from, when not the first (several inputs); omitted for input 0. */
+  input?: number;
   startTime: number | null;
   rttMs: number | null;
   handshakeRttMs: number | null;
@@ -147,6 +149,7 @@ export function summarize(conn: Connection): ConnectionSummary {
     bulkDirection: bulk === null ? null : bulk === c ? "client-to-server" : "server-to-client",
   };
   // Added after the literal, not spread into it: a spread builds every summary the slow way.
+  if (conn.input !== 0) summary.input = conn.input;
   if (conn.timeline !== null) summary.timeline = conn.timeline.toTimeline(conn.firstTime);
   return summary;
 }

@@ -23,6 +23,7 @@ export interface AnalyzeArgs {
   idleTimeout: number;
   top?: number;
   color: boolean;
+  allFixes: boolean;
 }
 
 /** Columns to lay the table out in: the terminal's width, else $COLUMNS, else 80. */
@@ -35,7 +36,7 @@ export function terminalWidth(stream: NodeJS.WriteStream, toFile: boolean): numb
 /** Every format is rendered from the one report model; none recomputes anything. */
 export function renderReport(
   report: AnalysisReport,
-  args: Pick<AnalyzeArgs, "format" | "output" | "top" | "color" | "failOn">,
+  args: Pick<AnalyzeArgs, "format" | "output" | "top" | "color" | "failOn"> & { allFixes?: boolean },
 ): ReportText {
   switch (args.format) {
     case "json":
@@ -54,6 +55,7 @@ export function renderReport(
         color: colorFor(process.stdout, !args.color || toFile),
         top: args.top,
         width: terminalWidth(process.stdout, toFile),
+        allFixes: args.allFixes,
       });
     }
   }
@@ -102,6 +104,12 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         default: true,
         describe: "colour on a terminal (--no-color, or NO_COLOR, turns it off)",
       })
+      .option("all-fixes", {
+        alias: "v",
+        type: "boolean",
+        default: false,
+        describe: "table: every fix of every finding (by default the first two, the most targeted)",
+      })
       .check((a) => {
         const top = a.top as number | undefined;
         // A string is a usage error (one line, exit 2), not a crash.
@@ -142,9 +150,12 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       if (shown) process.stderr.write("\r\x1b[K");
     }
     await emit(renderReport(report, args), args.output);
-    for (const input of report.inputs) {
-      for (const w of input.warnings)
-        process.stderr.write(`wscale: warning: ${input.path}: byte ${w.offset}: ${w.message}\n`);
+    // Warnings once: the table on stdout already shows them; any other report gets them on stderr.
+    if (args.format !== "table" || (args.output !== undefined && args.output !== "-")) {
+      for (const input of report.inputs) {
+        for (const w of input.warnings)
+          process.stderr.write(`wscale: warning: ${input.path}: byte ${w.offset}: ${w.message}\n`);
+      }
     }
     const counts = severityCounts(report.findings);
     if (args.output !== undefined && args.output !== "-" && process.stderr.isTTY) {

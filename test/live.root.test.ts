@@ -22,7 +22,7 @@ afterAll(() => {
 function start(cmd: string, args: string[], stdin?: NodeJS.ReadableStream) {
   const child = spawn(cmd, args, {
     stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", COLUMNS: "200" }, // handshake lines matched whole: no wrapping
   });
   children.push(child);
   if (stdin) {

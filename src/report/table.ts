@@ -26,6 +26,8 @@ export interface TableOptions {
   width?: number;
   /** Every fix of every finding; by default the first two of each (`--all-fixes`, `-v`). */
   allFixes?: boolean;
+  /** Findings already printed in full (live mode): named by id only, as "(above)". */
+  printedAbove?: (f: Finding) => boolean;
 }
 
 export const DEFAULT_WIDTH = 80;
@@ -77,6 +79,7 @@ export function renderTable(report: AnalysisReport, opts: TableOptions): string 
       connection: conns.get(f.connection),
       allFixes: opts.allFixes,
       inputLabel: several ? (i) => inputLabel(i) : undefined,
+      above: opts.printedAbove?.(f),
     });
     for (const g of groupFindings(report.findings)) {
       for (const f of g.full) lines.push(...renderFinding(f, c, findingOpts(f)));
@@ -96,7 +99,7 @@ export function inputLabel(index: number): string {
 export function inputLines(input: InputSummary, label: string | null, c: ChalkInstance, width: number): string[] {
   const links = linkNames(input.linkTypes);
   const what = `${input.format}${input.gzip ? " (gzip)" : ""}${links ? `, ${links}` : ""}, ${plural(input.packets, "packet")}, ${input.tcpSegments} TCP`;
-  const path = printable(input.path);
+  const path = input.path === "-" ? "stdin" : printable(input.path);
   const name = label ? `${label} ${path}` : path;
   const out = wrapWords(`${name}: ${what}`, width).map((l, i) =>
     i === 0 && l.startsWith(name) ? c.bold(name) + l.slice(name.length) : l,
@@ -108,12 +111,10 @@ export function inputLines(input: InputSummary, label: string | null, c: ChalkIn
     out.push(
       ...wrapIndented(`skipped (no TCP segment): ${skipped.join(", ")}`, width, "  ", "    ").map((l) => c.dim(l)),
     );
-  for (const w of input.warnings)
-    out.push(
-      ...wrapIndented(`warning: byte ${w.offset}: ${printable(w.message)}`, width, "  ", "    ").map((l) =>
-        c.yellow(l),
-      ),
-    );
+  for (const w of input.warnings) {
+    const at = w.offset >= 0 ? `byte ${w.offset}: ` : "";
+    out.push(...wrapIndented(`warning: ${at}${printable(w.message)}`, width, "  ", "    ").map((l) => c.yellow(l)));
+  }
   return out;
 }
 
@@ -349,8 +350,8 @@ export interface FindingOptions {
   allFixes?: boolean;
   /** With several inputs: how to name input i in the evidence ("#2"). */
   inputLabel?: (index: number) => string;
-  /** Leave out the evidence (a finding shown again, e.g. live mode's final report). */
-  brief?: boolean;
+  /** Printed in full before (live mode's final report): the header line only, marked "(above)". */
+  above?: boolean;
 }
 
 /** One finding: a header line, the explanation, the evidence, and its first fixes with their commands. */
@@ -360,15 +361,17 @@ export function renderFinding(f: Finding, c: ChalkInstance, opts: FindingOptions
   const head = `${paint(c, f.severity, `[${f.severity}]`)} ${c.bold(f.id)} (${f.confidence}) on ${f.connection}`;
   const headLength = `[${f.severity}] ${f.id} (${f.confidence}) on ${f.connection}`.length;
   const out: string[] = [];
-  if (!conn) out.push(head);
+  const above = opts.above ? c.dim(" (above)") : "";
+  const aboveLength = opts.above ? " (above)".length : 0;
+  if (!conn) out.push(head + above);
   else {
     // The endpoints on the same line when they fit, else on the next.
     const where = `${hostPort(conn.client)} -> ${hostPort(conn.server)}`;
-    if (headLength + 1 + where.length <= width) out.push(`${head} ${where}`);
-    else out.push(head, ...wrapIndented(where, width, "  "));
+    if (headLength + 1 + where.length + aboveLength <= width) out.push(`${head} ${where}${above}`);
+    else out.push(head, ...wrapIndented(where, width, "  ").map((l, i, all) => (i === all.length - 1 ? l + above : l)));
   }
+  if (opts.above) return out;
   out.push(...wrapIndented(printable(f.message, true), width, "  "));
-  if (opts.brief) return out;
   for (const e of f.evidence) {
     const input = e.input ?? conn?.input ?? 0;
     const where = opts.inputLabel && input !== undefined ? `${opts.inputLabel(input)} ` : "";

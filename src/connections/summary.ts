@@ -1,6 +1,7 @@
 import { formatAddress } from "./address.js";
 import type { Connection, HandshakeState } from "./connection.js";
 import type { Endpoint } from "./endpoint.js";
+import type { SequenceData } from "./timeline.js";
 import type { ScalingState } from "./wscale.js";
 
 const OPTION_NAMES: Record<number, string> = {
@@ -88,6 +89,9 @@ export interface Timeline {
   serverInFlight: [number, number][];
   /** Moments to mark: handshake complete, zero-window episodes, first evidence of a finding. */
   events: { t: number; kind: "handshake" | "zero-window" | "finding"; label: string; frame: number }[];
+  /** Time-sequence data (tcptrace's graph) of what the client sent and of what the server sent. */
+  clientData?: SequenceData;
+  serverData?: SequenceData;
 }
 
 export interface ConnectionSummary {

@@ -9,8 +9,8 @@ export function colorFor(stream: NodeJS.WriteStream, noColorFlag: boolean): Chal
   return new Chalk({ level: off ? 0 : 1 });
 }
 
-/** A report: one string, or the pieces of a large one (text or UTF-8 bytes). */
-export type ReportText = string | Iterable<string | Uint8Array>;
+/** A report: one string, or the pieces of a large one (text or bytes), possibly produced as they are written. */
+export type ReportText = string | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
 
 /** Write a report to stdout, or atomically to a file (temp file, then rename: never half a report). */
 export async function emit(text: ReportText, outFile: string | undefined): Promise<void> {
@@ -32,8 +32,11 @@ export async function emit(text: ReportText, outFile: string | undefined): Promi
 }
 
 /** Write every piece, waiting for the stream to drain when it asks to; resolves once all is flushed. */
-async function writeAll(stream: NodeJS.WritableStream, pieces: Iterable<string | Uint8Array>): Promise<void> {
-  for (const piece of pieces) {
+async function writeAll(
+  stream: NodeJS.WritableStream,
+  pieces: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+): Promise<void> {
+  for await (const piece of pieces) {
     if (!stream.write(piece)) await new Promise((resolve) => stream.once("drain", resolve));
   }
   await new Promise<void>((resolve, reject) => stream.write("", (err) => (err ? reject(err) : resolve())));

@@ -7,12 +7,14 @@ import { renderJson } from "../../report/json.js";
 import { renderMarkdown } from "../../report/markdown.js";
 import { impliedExitStatus, plural, severityCounts } from "../../report/model.js";
 import { renderNdjson } from "../../report/ndjson.js";
+import { annotatedPcapng, annotationInputProblem } from "../../report/pcapng-annotate.js";
 import { DEFAULT_WIDTH, renderTable } from "../../report/table.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG } from "../exit-codes.js";
 import { restoreStdinArg } from "../stdin-arg.js";
 import { colorFor, emit, type ReportText } from "../terminal.js";
+import { UsageError } from "./sysctl.js";
 
-export const FORMATS = ["table", "json", "ndjson", "csv", "md", "html"] as const;
+export const FORMATS = ["table", "json", "ndjson", "csv", "md", "html", "pcapng"] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface AnalyzeArgs {
@@ -36,9 +38,11 @@ export function terminalWidth(stream: NodeJS.WriteStream, toFile: boolean): numb
 /** Every format is rendered from the one report model; none recomputes anything. */
 export function renderReport(
   report: AnalysisReport,
-  args: Pick<AnalyzeArgs, "format" | "output" | "top" | "color" | "failOn"> & { allFixes?: boolean },
+  args: Pick<AnalyzeArgs, "format" | "output" | "top" | "color" | "failOn" | "files"> & { allFixes?: boolean },
 ): ReportText {
   switch (args.format) {
+    case "pcapng":
+      return annotatedPcapng(report, args.files.map(restoreStdinArg));
     case "json":
       return renderJson(report);
     case "ndjson":
@@ -77,7 +81,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         choices: FORMATS,
         default: "table" as const,
         describe:
-          "table: for the terminal; json: the whole report (schema/report.schema.json); ndjson: a line per connection and finding, then a summary; csv: a row per connection; md: for a ticket; html: one self-contained file with charts",
+          'table: for the terminal; json: the whole report (schema/report.schema.json); ndjson: a line per connection and finding, then a summary; csv: a row per connection; md: for a ticket; html: one self-contained file with charts; pcapng: the input\'s packets, each evidence packet with a comment (Wireshark: frame.comment contains "wscale"); needs capture files, not stdin',
       })
       .option("output", {
         alias: "o",
@@ -122,10 +126,23 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       )
       .example("$0 analyze capture.pcap --format html -o report.html", "one self-contained page with charts")
       .example("$0 analyze big.pcap --format csv -o connections.csv", "every connection, one row each")
+      .example(
+        "$0 analyze in.pcap --format pcapng -o annotated.pcapng",
+        "the packets, the evidence commented for Wireshark",
+      )
       .example("$0 analyze big.pcap --top 20", "only the 20 worst connections in the table")
       .example("tcpdump -w - -U tcp | $0 analyze -", "read a capture from stdin")
       .epilog(HELP_EPILOG) as unknown as Argv<AnalyzeArgs>,
   handler: async (args: ArgumentsCamelCase<AnalyzeArgs>) => {
+    if (args.format === "pcapng") {
+      // Checked before the analysis: the packets are copied by reading the inputs again.
+      if ((args.output === undefined || args.output === "-") && process.stdout.isTTY)
+        throw new UsageError("--format pcapng writes a binary capture: name a file with -o, or pipe it");
+      for (const f of args.files) {
+        const problem = await annotationInputProblem(restoreStdinArg(f));
+        if (problem) throw new UsageError(problem);
+      }
+    }
     // The HTML report charts each connection over time: ask the analysis to record a timeline.
     // Progress goes to stderr, only when a person is watching it, at most four times a second.
     let shown = false;

@@ -4,7 +4,8 @@
  * tcpdump that `live -i` runs (snaplen, buffer, its dropped-by-kernel count).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { droppedByKernel, tcpdumpArgs } from "../src/cli/commands/live.js";
@@ -101,5 +102,70 @@ describe("live -i: the tcpdump it runs", () => {
     expect(droppedByKernel(stats)).toBe(311);
     expect(droppedByKernel("1 packet captured\n1 packet received by filter\n0 packets dropped by kernel\n")).toBe(0);
     expect(droppedByKernel("tcpdump: c0: No such device exists\n")).toBeNull();
+  });
+});
+
+describe("live -i with a stand-in tcpdump (a script on PATH: no root, no interface)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "wscale-fake-tcpdump-"));
+  // Records its arguments, writes a capture, and on SIGINT prints its statistics and exits, as tcpdump does.
+  writeFileSync(
+    join(dir, "tcpdump"),
+    `#!/bin/sh
+printf '%s\\n' "$*" > "$ARGS_FILE"
+trap 'printf "526 packets captured\\n526 packets received by filter\\n311 packets dropped by kernel\\n" >&2; exit 0' INT TERM
+cat "$CAPTURE"
+while :; do sleep 0.1; done
+`,
+  );
+  chmodSync(join(dir, "tcpdump"), 0o755);
+
+  async function run(format: string) {
+    const argsFile = join(dir, `args-${format}`);
+    const child = spawn(process.execPath, [BIN, "live", "-i", "fake0", "--format", format], {
+      env: {
+        ...process.env,
+        PATH: `${dir}:${process.env.PATH}`,
+        CAPTURE: join(ROOT, "captures/rewrite-syn-0.client.pcap"),
+        ARGS_FILE: argsFile,
+        NO_COLOR: "1",
+        COLUMNS: "120",
+      },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    const end = Date.now() + 20_000;
+    while (!existsSync(argsFile) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    // Longer than the few seconds tcpdump is given to exit: the wait for it starts at the stop, not at the start.
+    await new Promise((r) => setTimeout(r, 3500));
+    child.kill("SIGINT");
+    return { code: await exited, stdout, stderr, args: readFileSync(argsFile, "utf8").trim() };
+  }
+
+  it("runs tcpdump -s 128 -B 8192 -U and reports its dropped-by-kernel count in the report", async () => {
+    const r = await run("json");
+    expect(r.args).toBe("-s 128 -B 8192 -U -w - -i fake0 tcp");
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.inputs[0].packets).toBe(526);
+    expect(report.inputs[0].warnings).toContainEqual({
+      offset: -1,
+      message:
+        "tcpdump: 311 packets dropped by kernel: the capture misses them, so gaps in it are not loss on the network",
+    });
+    expect(r.stderr).toContain("wscale: warning: tcpdump: 311 packets dropped by kernel");
+  });
+
+  it("the table names the input after the tcpdump that was run, and the warning once", async () => {
+    const r = await run("table");
+    expect(r.stdout).toMatch(/^tcpdump -i fake0: pcap, Ethernet, 526 packets, 526 TCP$/m);
+    expect(r.stdout.match(/warning: tcpdump: 311 packets dropped by kernel/g)).toHaveLength(1);
+    expect(r.stderr).not.toContain("dropped");
   });
 });

@@ -173,7 +173,7 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     if (tcpdump) {
       // tcpdump prints its statistics as it exits: packets the kernel dropped are missing from the analysis.
       tcpdump.child.kill("SIGINT");
-      const dropped = await tcpdump.dropped;
+      const dropped = await tcpdump.dropped();
       if (dropped !== null && dropped > 0) {
         const message = `tcpdump: ${dropped} packets dropped by kernel: the capture misses them, so gaps in it are not loss on the network`;
         report.inputs[0]?.warnings.push({ offset: -1, message });
@@ -219,8 +219,8 @@ interface Tcpdump {
   child: ChildProcess;
   /** Resolves with tcpdump's complaint if it exits with an error, else null. */
   failure: Promise<string | null>;
-  /** Resolves, once tcpdump has exited (or not within a few seconds), with its "dropped by kernel" count. */
-  dropped: Promise<number | null>;
+  /** Once tcpdump has exited (waiting at most a few seconds from the call): its "dropped by kernel" count. */
+  dropped(): Promise<number | null>;
 }
 
 /**
@@ -251,9 +251,8 @@ async function startTcpdump(iface: string, filter: string | undefined): Promise<
     child.on("close", () => resolve());
     child.on("error", () => resolve());
   });
-  const dropped = Promise.race([exited, new Promise<void>((r) => setTimeout(r, 3000).unref())]).then(() =>
-    droppedByKernel(stderr),
-  );
+  const dropped = () =>
+    Promise.race([exited, new Promise<void>((r) => setTimeout(r, 3000).unref())]).then(() => droppedByKernel(stderr));
   const failure = new Promise<string | null>((resolve) => {
     child.on("error", (e: NodeJS.ErrnoException) => {
       resolve(e.code === "ENOENT" ? "tcpdump is not installed (e.g. apt-get install tcpdump)" : e.message);

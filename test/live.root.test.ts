@@ -3,7 +3,7 @@
  * shift to 0, watched while it crawls (by piping tcpdump's growing capture, its text output, and
  * by letting wscale run tcpdump itself in the client namespace). Needs root.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -116,6 +116,15 @@ describe.skipIf(!isRoot)("wscale live on a real crawling transfer", { timeout: 6
     live.child.stderr!.on("data", (d: Buffer) => {
       err += d.toString();
     });
+    // wscale is listening once it has started tcpdump (on a loaded machine that takes seconds);
+    // a Ctrl-C before that ends it like any program.
+    await until(
+      () =>
+        spawnSync("ps", ["-o", "comm=", "--ppid", String(live.child.pid)], { encoding: "utf8" }).stdout.includes(
+          "tcpdump",
+        ),
+      20_000,
+    );
     // It may start after the SYN went by (the lab starts the transfer at once): wait for traffic.
     await new Promise((r) => setTimeout(r, 3000));
     expect(live.done(), err).toBe(false);

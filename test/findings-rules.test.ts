@@ -41,22 +41,55 @@ function handshake(clientShift: number, serverShift: number): SegmentSpec[] {
   ];
 }
 
+/**
+ * A download through a firewall that tracks windows without the scale: the client advertises raw
+ * 100 with shift 12 (409,600 bytes), the box lets through only segments that start within ack + 100.
+ * The server sends 1000-byte segments up to the scaled edge; each round one gets through, the
+ * rest are dropped and sent again. Captured at the server, upstream of the box.
+ * `deliverBeyond`: the round in which the box lets everything through (random loss instead).
+ */
+function boxedDownload(rounds: number, deliverBeyond = -1): SegmentSpec[] {
+  const specs = handshake(12, 7);
+  let t = 0.06;
+  let ack = 5001;
+  let sent = 5001; // highest sequence number the server has sent
+  specs.push({ from: C, to: S, flags: ".", seq: 1001, ack, win: 100, time: t });
+  for (let r = 0; r < rounds; r++) {
+    // Fill the scaled window: anything not sent yet is new, anything below `sent` a retransmission.
+    for (let seq = ack; seq + 1000 <= ack + (100 << 12); seq += 1000) {
+      specs.push({ from: S, to: C, flags: ".", seq, ack: 1001, win: 509, len: 1000, time: (t += 0.00001) });
+      if (seq + 1000 > sent) sent = seq + 1000;
+    }
+    // The box passed [ack, ack + 1000) only (or everything, in the round it behaves).
+    ack = r === deliverBeyond ? sent : ack + 1000;
+    specs.push({ from: C, to: S, flags: ".", seq: 1001, ack, win: 100, time: (t += 0.02) });
+    t += 0.2; // the retransmission timer
+  }
+  return specs;
+}
+
 describe("window-enforcing-middlebox", () => {
-  it("segments beyond ack + raw window keep being retransmitted: a firewall tracks windows without the scale", () => {
-    const specs = handshake(7, 7);
-    // The client's raw window 100 means 12800 bytes; a box that ignores the scale drops past 100.
-    specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: 5001, win: 100, time: 0.06 });
-    specs.push({ from: S, to: C, flags: ".", seq: 5001, ack: 1001, win: 509, len: 100, time: 0.1 });
-    specs.push({ from: S, to: C, flags: ".", seq: 5101, ack: 1001, win: 509, len: 1000, time: 0.101 });
-    specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: 5101, win: 100, time: 0.13 });
-    // The 1000 bytes past the raw edge (100) but well inside the scaled window (12800) never get
-    // through: sent again and again, never acknowledged.
-    for (let i = 1; i <= 6; i++)
-      specs.push({ from: S, to: C, flags: ".", seq: 5101, ack: 1001, win: 509, len: 1000, time: 0.101 + 0.2 * 2 ** i });
-    const f = findings(specs).find((x) => x.id === "window-enforcing-middlebox");
-    expect(f).toMatchObject({ severity: "error", confidence: "possible", direction: "server-to-client" });
-    expect(f!.message).toMatch(/^6 of the server 198\.18\.2\.2:443's 6 retransmissions were of data beyond/);
+  it("a firewall that enforces the unscaled window: every loss starts at the old ack + raw window, nothing beyond gets through", () => {
+    const f = findings(boxedDownload(12)).find((x) => x.id === "window-enforcing-middlebox");
+    expect(f).toMatchObject({ severity: "error", confidence: "likely", direction: "server-to-client" });
+    expect(f!.message).toMatch(
+      /^11 of the server 198\.18\.2\.2:443's 11 loss episodes began within one segment of the client's unscaled window edge/,
+    );
     expect(f!.advice[0]!.command).toBe("sysctl -w net.netfilter.nf_conntrack_tcp_be_liberal=1");
+  });
+
+  it("one segment beyond the unscaled edge delivered on its first transmission clears the firewall", () => {
+    const got = findings(boxedDownload(12, 6)).map((x) => x.id);
+    expect(got).not.toContain("window-enforcing-middlebox");
+  });
+
+  it("boundary: two loss episodes at the edge are not enough, three are", () => {
+    const ids = (rounds: number) => findings(boxedDownload(rounds)).map((x) => x.id);
+    // n rounds give n - 1 retransmission episodes.
+    expect(ids(3)).not.toContain("window-enforcing-middlebox");
+    const f = findings(boxedDownload(4)).find((x) => x.id === "window-enforcing-middlebox");
+    expect(f).toMatchObject({ confidence: "possible" });
+    expect(f!.message).toMatch(/^3 of the server 198\.18\.2\.2:443's 3 loss episodes/);
   });
 });
 

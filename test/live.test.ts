@@ -64,7 +64,7 @@ describe("wscale live", () => {
       .split("\n")
       .map((l) => JSON.parse(l));
     expect(events.map((e) => e.type)).toEqual(["handshake", "finding", "finding", "connection", "report"]);
-    expect(events[1]).toMatchObject({ id: "scale-stripped", confidence: "certain" });
+    expect(events[1]).toMatchObject({ id: "scale-stripped", confidence: "likely" });
     expect(events.at(-1).findings).toHaveLength(2);
   });
 

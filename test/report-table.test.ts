@@ -75,6 +75,7 @@ function connection(n: number, over: Partial<ConnectionSummary> = {}): Connectio
     throughputBps: 12345,
     ceilingBps: 3211264,
     bulkDirection: "server-to-client",
+    capture: { quality: "good", uncapturedBytes: 0, uncapturedGaps: 0, outOfOrder: 0, duplicates: 0, timeReversed: 0 },
     ...over,
   };
 }

@@ -11,6 +11,7 @@ import { FrameSegmentSource, type SegmentSource } from "../decode/segment-source
 import { TcpdumpTextSource } from "../decode/tcpdump-text.js";
 import { evaluateFindings } from "../findings/evaluate.js";
 import type { Finding } from "../findings/finding.js";
+import { FindingSampler } from "../findings/sampler.js";
 
 export const SCHEMA_VERSION = 1;
 
@@ -41,6 +42,8 @@ export interface AnalyzeOptions {
   /** Live mode hooks: a handshake completed, a connection was finalised, a finding was made. */
   onHandshake?(conn: Connection): void;
   onConnection?(summary: ConnectionSummary, findings: Finding[]): void;
+  /** Findings given once for many connections (a repeated note, summarised), at the end of the input. */
+  onSampledFindings?(findings: Finding[]): void;
   /** Called now and then with the packets read so far (progress display). */
   onProgress?(packets: number, connections: number): void;
   /** Called after each read with a way to list the connections still open (live mode evaluates them early). */
@@ -74,13 +77,14 @@ export function createSource(format: CaptureFormat): SegmentSource {
 export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<AnalysisReport> {
   const connections: ConnectionSummary[] = [];
   const findings: Finding[] = [];
-  const tracker = new ConnectionTracker({
+  const sampler = new FindingSampler();
+  const tracker: ConnectionTracker = new ConnectionTracker({
     idleTimeout: opts.idleTimeout,
     timeline: opts.timeline,
     onHandshake: opts.onHandshake,
     onFinal(conn) {
       const summary = summarize(conn);
-      const found = evaluateFindings(conn, summary);
+      const found = sampler.add(evaluateFindings(conn, summary, tracker.servers));
       if (summary.timeline && conn.timeline) markFindings(summary.timeline, conn, found);
       connections.push(summary);
       findings.push(...found);
@@ -107,6 +111,9 @@ export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<An
   if (inputs.length === 1) await runSingle(inputs[0]!, tracker, opts, stopped);
   else await runMerged(inputs, tracker, opts, stopped);
   tracker.flush();
+  const sampled = sampler.finish();
+  findings.push(...sampled);
+  opts.onSampledFindings?.(sampled);
   connections.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
   return {
     schemaVersion: SCHEMA_VERSION,

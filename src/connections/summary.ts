@@ -1,6 +1,7 @@
 import { formatAddress } from "./address.js";
 import type { Connection, HandshakeState } from "./connection.js";
 import type { Endpoint } from "./endpoint.js";
+import { type CaptureQualitySummary, captureQuality } from "./quality.js";
 import type { SequenceData } from "./timeline.js";
 import type { ScalingState } from "./wscale.js";
 
@@ -115,6 +116,8 @@ export interface ConnectionSummary {
   ceilingBps: number | null;
   /** Which direction the throughput figures describe. */
   bulkDirection: "client-to-server" | "server-to-client" | null;
+  /** What the capture missed, reordered or doubled: never network loss. */
+  capture: CaptureQualitySummary;
   timeline?: Timeline;
 }
 
@@ -151,6 +154,7 @@ export function summarize(conn: Connection): ConnectionSummary {
     throughputBps: throughput,
     ceilingBps: ceiling,
     bulkDirection: bulk === null ? null : bulk === c ? "client-to-server" : "server-to-client",
+    capture: captureQuality(conn),
   };
   // Added after the literal, not spread into it: a spread builds every summary the slow way.
   if (conn.input !== 0) summary.input = conn.input;

@@ -1,5 +1,7 @@
 import type { Connection } from "../connections/connection.js";
 import type { Endpoint } from "../connections/endpoint.js";
+import type { CaptureQualitySummary } from "../connections/quality.js";
+import type { ServerProfiles } from "../connections/server-profiles.js";
 import type { ConnectionSummary } from "../connections/summary.js";
 import { formatBits, formatDuration } from "../kernel/units.js";
 import type { Finding } from "./finding.js";
@@ -8,6 +10,10 @@ import type { Finding } from "./finding.js";
 export interface RuleContext {
   conn: Connection;
   summary: ConnectionSummary;
+  /** What the capture missed, reordered or doubled on this connection: pattern evidence weighs less when poor. */
+  quality: CaptureQualitySummary;
+  /** What each server answered on the other connections of this input (SYN cookies stand out against it). */
+  servers: ServerProfiles | null;
 }
 
 /** A rule looks at one finalised connection and returns what it can show, or nothing. */
@@ -47,4 +53,9 @@ export function windowFullShare(e: Endpoint): number {
 
 export function directionFrom(conn: Connection, sender: Endpoint): "client-to-server" | "server-to-client" {
   return sender === conn.client ? "client-to-server" : "server-to-client";
+}
+
+/** "1 probe", "3 probes": a count with its noun, never "probe(s)". */
+export function plural(n: number, noun: string, pluralNoun = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : pluralNoun}`;
 }

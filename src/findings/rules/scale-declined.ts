@@ -2,16 +2,18 @@ import { MAX_UNSCALED_WINDOW } from "../../kernel/linux-wscale.js";
 import type { Finding } from "../finding.js";
 import { type RuleContext, rttText, windowRate } from "../rule.js";
 import { looksModern, vantage } from "../vantage.js";
+import { synCookieEvidence } from "./syn-cookies.js";
 
 /**
  * The SYN reached this capture point with the option and the answer carries none, and either
  * the capture is at the server itself (its TTL is still initial) or the server is an old stack:
  * the responder declined scaling.
  */
-export function scaleDeclined({ conn, summary }: RuleContext): Finding[] {
+export function scaleDeclined({ conn, summary, servers }: RuleContext): Finding[] {
   const c = conn.client;
   const s = conn.server;
   if (c.syn === null || s.syn === null || c.offered.state !== "present" || s.offered.state !== "absent") return [];
+  if (synCookieEvidence(conn, servers) !== null) return []; // syn-cookies: the server's answer, but not its setting
   const atServer = vantage(conn) === "server";
   if (!atServer && looksModern(s)) return []; // scale-stripped: the path may be the culprit
   const rtt = conn.rtt;

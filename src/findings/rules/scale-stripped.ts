@@ -1,9 +1,10 @@
 import { MAX_UNSCALED_WINDOW } from "../../kernel/linux-wscale.js";
 import { osAdvice } from "../advice.js";
+import { appliedShift } from "../applied-shift.js";
 import type { Advice, Finding } from "../finding.js";
 import { type RuleContext, rttText, windowFullShare, windowRate } from "../rule.js";
 import { looksModern, vantage } from "../vantage.js";
-import { hiddenShift } from "../window-consistency.js";
+import { synCookieEvidence } from "./syn-cookies.js";
 
 /**
  * The client offered scaling and the server's SYN-ACK carries none, although the server's stack
@@ -11,12 +12,12 @@ import { hiddenShift } from "../window-consistency.js";
  * scales, or when NOPs stand where the option was; otherwise "stripped or disabled on the peer".
  * At the server's own capture point this is scale-declined instead.
  */
-export function scaleStripped({ conn, summary }: RuleContext): Finding[] {
+export function scaleStripped({ conn, summary, servers }: RuleContext): Finding[] {
   const c = conn.client;
   const s = conn.server;
   if (c.syn === null || s.syn === null || c.offered.state !== "present" || s.offered.state !== "absent") return [];
-  if (!looksModern(s) || vantage(conn) === "server") return [];
-  const hidden = hiddenShift(s);
+  if (!looksModern(s) || vantage(conn) === "server" || synCookieEvidence(conn, servers) !== null) return [];
+  const hidden = appliedShift(s);
   const nops = s.syn.longestNopRun >= 3;
   const rtt = conn.rtt;
   const limited = Math.max(windowFullShare(c), windowFullShare(s)) >= 0.3;
@@ -37,15 +38,15 @@ export function scaleStripped({ conn, summary }: RuleContext): Finding[] {
   let confidence: Finding["confidence"] = "possible";
   let direction: Finding["direction"];
   if (hidden?.kind === "larger") {
-    confidence = "certain";
+    confidence = hidden.confidence;
     direction = "server-to-client";
     evidence.push({
       frame: hidden.frame,
-      note: `server's first window ${hidden.firstRaw} after SYN-ACK window ${hidden.synWindow}: it scales by about ${hidden.applied}`,
+      note: `${hidden.note}: the server scales by about ${hidden.applied}`,
     });
     message =
-      `The client offered window scaling (shift ${c.offered.shift}) and the SYN-ACK reached this point without it, yet the server scales its windows: ` +
-      `it sent window ${hidden.synWindow} in the SYN-ACK and ${hidden.firstRaw} right after, a shift of about ${hidden.applied}. The server did send the option; ` +
+      `The client offered window scaling (shift ${c.offered.shift}) and the SYN-ACK reached this point without it, yet the server scales its windows ` +
+      `(${hidden.note}): a shift of about ${hidden.applied}. The server did send the option; ` +
       `a box between the server and this capture point stripped it. The two ends now disagree: the client reads the server's windows unscaled. ${cap}`;
   } else if (nops) {
     confidence = "likely";
@@ -76,13 +77,17 @@ export function scaleStripped({ conn, summary }: RuleContext): Finding[] {
   return [
     {
       id: "scale-stripped",
-      severity: limited ? "error" : "warn",
+      // Proven on the path and hurting: an error. "Stripped, or disabled on the server" stays a warning.
+      severity: limited && confidence !== "possible" ? "error" : "warn",
       confidence,
       connection: summary.id,
       ...(direction ? { direction } : {}),
       message,
       evidence,
       advice,
+      ...(hidden?.kind === "larger"
+        ? { readAs: [{ side: "server" as const, applied: hidden.applied, readWith: 0 }] }
+        : {}),
     },
   ];
 }

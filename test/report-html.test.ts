@@ -140,12 +140,12 @@ describe("SequenceRecorder", () => {
     return s;
   };
 
-  it("marks data at or below what was already sent as retransmitted", () => {
+  it("marks what the connection counted as a retransmission, relative to the SYN", () => {
     const r = new SequenceRecorder();
-    r.send(seg(1000, 0, 0x02), 0); // SYN
-    r.send(seg(1001, 100), 1);
-    r.send(seg(1101, 100), 2);
-    r.send(seg(1001, 100), 3);
+    r.send(seg(1000, 0, 0x02), 0, false); // SYN
+    r.send(seg(1001, 100), 1, false);
+    r.send(seg(1101, 100), 2, false);
+    r.send(seg(1001, 100), 3, true);
     expect(r.toData(0).segments).toEqual([
       [1, 1, 101, 0],
       [2, 101, 201, 0],
@@ -156,8 +156,8 @@ describe("SequenceRecorder", () => {
   it("keeps climbing past the 32-bit wrap", () => {
     const r = new SequenceRecorder();
     const isn = 0xffff_ff00;
-    r.send(seg(isn, 0, 0x02), 0);
-    for (let i = 0; i < 4; i++) r.send(seg(isn + 1 + i * 100, 100), i + 1);
+    r.send(seg(isn, 0, 0x02), 0, false);
+    for (let i = 0; i < 4; i++) r.send(seg(isn + 1 + i * 100, 100), i + 1, false);
     r.ack(seg(0, 0, 0x10, isn + 401, 7), 5);
     const d = r.toData(0);
     expect(d.segments.map((s) => s[2])).toEqual([101, 201, 301, 401]);
@@ -166,10 +166,10 @@ describe("SequenceRecorder", () => {
 
   it("stays bounded on a long transfer, and a retransmission survives the thinning", () => {
     const r = new SequenceRecorder();
-    r.send(seg(0, 0, 0x02), 0);
+    r.send(seg(0, 0, 0x02), 0, false);
     for (let i = 0; i < 200_000; i++) {
-      r.send(seg(1 + i * 1448, 1448), i);
-      if (i === 123_456) r.send(seg(1 + 5 * 1448, 1448), i + 0.5);
+      r.send(seg(1 + i * 1448, 1448), i, false);
+      if (i === 123_456) r.send(seg(1 + 5 * 1448, 1448), i + 0.5, true);
       r.ack(seg(0, 0, 0x10, 1 + i * 1448, i === 150_000 ? 0 : 1000), i + 0.1);
     }
     const d = r.toData(0);

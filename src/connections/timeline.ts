@@ -193,7 +193,8 @@ export class SequenceRecorder {
     return this.hasHigh ? this.highRel + seqDiff(seq, this.highAbs) : seqDiff(seq, this.base);
   }
 
-  send(seg: TcpSegment, time: number): void {
+  /** A segment the sender sent; `retransmitted` as the connection judged it (a reordered record is not). */
+  send(seg: TcpSegment, time: number, retransmitted: boolean): void {
     if (!this.hasBase) {
       this.base = (seg.flags & SYN) !== 0 ? seg.seq : (seg.seq - 1) >>> 0;
       this.hasBase = true;
@@ -202,7 +203,6 @@ export class SequenceRecorder {
     if (len === 0 || (seg.flags & (SYN | RST)) !== 0) return;
     const start = this.rel(seg.seq);
     const end = start + len;
-    const retransmitted = this.hasHigh && end <= this.highRel;
     if (!this.hasHigh || end > this.highRel) {
       this.highRel = end;
       this.highAbs = (seg.seq + len) >>> 0;
@@ -246,6 +246,9 @@ export class TimelineRecorder {
   readonly clientData = new SequenceRecorder();
   readonly serverData = new SequenceRecorder();
   readonly events: Timeline["events"] = [];
+  /** Each side's retransmission count after its last segment: a change marks the next one. */
+  private clientRetransmissions = 0;
+  private serverRetransmissions = 0;
 
   /**
    * One segment, after the connection's state took it in: the window `from` advertised (scaled by
@@ -260,7 +263,12 @@ export class TimelineRecorder {
     }
     const mine = fromClient ? this.clientData : this.serverData;
     const theirs = fromClient ? this.serverData : this.clientData;
-    mine.send(seg, t);
+    // A retransmission as the connection counted it (Wireshark's rule), so the graph and the numbers agree.
+    const retransmitted =
+      from.retransmissions !== (fromClient ? this.clientRetransmissions : this.serverRetransmissions);
+    if (fromClient) this.clientRetransmissions = from.retransmissions;
+    else this.serverRetransmissions = from.retransmissions;
+    mine.send(seg, t, retransmitted);
     theirs.ack(seg, t);
     // What this segment sent and what it acknowledged change both sides' bytes in flight.
     const sent = mine.highest;

@@ -36,7 +36,7 @@ describe("the window as the peer reads it", () => {
         id: "s",
         durationS: c.durationS,
         labels: { client: "client", server: "server" },
-        readAs: { client: { applied: 10, readWith: 0 } },
+        readAs: { client: { shown: 10, applied: 10, readWith: 0 } },
       }),
     );
     expect(svg.match(/class="series-read"/g)).toHaveLength(1);
@@ -46,6 +46,24 @@ describe("the window as the peer reads it", () => {
     const html = renderHtml(r);
     expect(html).toContain('10 <strong class="t-error">read as 0</strong>');
     expect(html).toContain("the bytes in flight follow this line, not the blue one");
+  });
+
+  it("stripped SYN-ACK, upload seen at the client: the capture shows the server's windows as the client reads them; the window as the server means it is added", async () => {
+    const r = await withTimeline("strip-synack-upload.client.pcap");
+    const f = r.findings.find((x) => x.id === "scale-stripped")!;
+    f.readAs ??= [{ side: "server", applied: 10, readWith: 0 }];
+    const c = r.connections[0]!;
+    expect(c.server.shift).toBe(0); // what this capture shows
+    const html = text(renderHtml(r));
+    expect(html.match(/class="series-meant"/g)).toHaveLength(2); // wide and phone drawings
+    expect(html).not.toContain('class="series-read"');
+    expect(html).toMatch(/as the server means it \(shift 10\) \(max \d+(\.\d)? KiB\)/);
+    expect(html).toContain("Purple dots: that window as the receiver means it");
+    // The time-sequence graph of the upload: the edge as the server means it, and as the client reads it.
+    expect(html).toContain("window edge as the server means it (shift 10)");
+    expect(html).toContain("as the client reads it (shift 0)");
+    // The connections table: the server applies 10 (the finding proves it), the client reads 0.
+    expect(html).toContain('0<br>10 <strong class="t-error">read as 0</strong>');
   });
 
   it("no finding that proves a mismatch: no such series", async () => {

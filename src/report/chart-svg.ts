@@ -66,8 +66,12 @@ export interface ChartOptions {
   readAs?: { client?: ShiftPair; server?: ShiftPair };
 }
 
-/** The shift a side applies to its windows, and the one its peer reads them with. */
+/**
+ * A side's windows: the shift the timeline's series of them is scaled with (what the capture
+ * shows), the shift the side really applies, and the one its peer reads them with.
+ */
 export interface ShiftPair {
+  shown: number;
   applied: number;
   readWith: number;
 }
@@ -76,6 +80,7 @@ const FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-s
 const COLORS = {
   window: "#1f5fbf",
   read: "#c5221f",
+  meant: "#7b1fa2",
   ack: "#188038",
   edge: "#b08800",
   segment: "#1f3b73",
@@ -98,17 +103,19 @@ interface Panel {
   title: string;
   window: Point[];
   windowLabel: string;
-  /** The same window as the sender reads it, where a finding proved another shift. */
+  /** The same window as the receiver means it and as the sender reads it, where a finding proved another shift. */
+  meant: Point[] | null;
+  meantLabel: string;
   read: Point[] | null;
   readLabel: string;
   flight: Point[];
   flightLabel: string;
 }
 
-/** A window series as read with `readWith` instead of the `applied` shift. */
-function readWindow(points: Point[], pair: ShiftPair | undefined): Point[] | null {
-  if (!pair || pair.readWith === pair.applied) return null;
-  const f = 2 ** (pair.readWith - pair.applied);
+/** A window series drawn with `shift` instead of the one it was recorded with; null where that is the same. */
+function rescaled(points: Point[], pair: ShiftPair | undefined, shift: "applied" | "readWith"): Point[] | null {
+  if (!pair || pair[shift] === pair.shown) return null;
+  const f = 2 ** (pair[shift] - pair.shown);
   return points.map(([t, v]) => [t, Math.floor(v * f)]);
 }
 
@@ -126,7 +133,9 @@ export function renderChartSvg(tl: Timeline, opts: ChartOptions): string {
       title: "Data client → server",
       window: tl.serverWindow,
       windowLabel: "server's advertised window",
-      read: readWindow(tl.serverWindow, opts.readAs?.server),
+      meant: rescaled(tl.serverWindow, opts.readAs?.server, "applied"),
+      meantLabel: `as the server means it (shift ${opts.readAs?.server?.applied})`,
+      read: rescaled(tl.serverWindow, opts.readAs?.server, "readWith"),
       readLabel: `as the client reads it (shift ${opts.readAs?.server?.readWith})`,
       flight: tl.clientInFlight,
       flightLabel: "client's bytes in flight",
@@ -135,7 +144,9 @@ export function renderChartSvg(tl: Timeline, opts: ChartOptions): string {
       title: "Data server → client",
       window: tl.clientWindow,
       windowLabel: "client's advertised window",
-      read: readWindow(tl.clientWindow, opts.readAs?.client),
+      meant: rescaled(tl.clientWindow, opts.readAs?.client, "applied"),
+      meantLabel: `as the client means it (shift ${opts.readAs?.client?.applied})`,
+      read: rescaled(tl.clientWindow, opts.readAs?.client, "readWith"),
       readLabel: `as the server reads it (shift ${opts.readAs?.client?.readWith})`,
       flight: tl.serverInFlight,
       flightLabel: "server's bytes in flight",
@@ -159,8 +170,10 @@ export function renderChartSvg(tl: Timeline, opts: ChartOptions): string {
   panels.forEach((p, i) => {
     if (isEmpty(p)) {
       // One line instead of an empty panel: what little there is (the receiver's window) in words.
-      const max =
-        p.window.length > 0 ? `; the ${p.windowLabel} reached ${fmtBytes(Math.max(...p.window.map((q) => q[1])))}` : "";
+      const most = (s: Point[]) => fmtBytes(Math.max(...s.map((q) => q[1])));
+      const meant = p.meant && p.meant.length > 0 ? ` (${most(p.meant)} ${p.meantLabel})` : "";
+      // A phone-sized chart has room for the words only.
+      const max = p.window.length > 0 && width >= 600 ? `; the ${p.windowLabel} reached ${most(p.window)}${meant}` : "";
       legends.push(
         `<text class="panel-empty" x="${MARGIN.left}" y="${top + 14}" fill="${COLORS.axis}" ${HALO}><tspan font-weight="600" fill="${COLORS.text}">${escapeXml(p.title)}</tspan>: ${escapeXml(`no data${max}`)}</text>`,
       );
@@ -214,6 +227,10 @@ export function renderChartSvg(tl: Timeline, opts: ChartOptions): string {
       body.push(
         `<path class="series-window" d="${stepPath(win, x, y, tEnd)}" fill="none" stroke="${COLORS.window}" stroke-width="2" stroke-linejoin="round" clip-path="url(#${clip})"/>`,
       );
+    if (p.meant && p.meant.length > 0)
+      body.push(
+        `<path class="series-meant" d="${stepPath(thinMinMax(p.meant, 0, tEnd, plotW), x, y, tEnd)}" fill="none" stroke="${COLORS.meant}" stroke-width="2" stroke-dasharray="2 3" clip-path="url(#${clip})"/>`,
+      );
     if (p.read && p.read.length > 0)
       body.push(
         `<path class="series-read" d="${stepPath(thinMinMax(p.read, 0, tEnd, plotW), x, y, tEnd)}" fill="none" stroke="${COLORS.read}" stroke-width="2" stroke-dasharray="6 3" clip-path="url(#${clip})"/>`,
@@ -254,6 +271,9 @@ function legend(p: Panel, log: boolean, left: number, baseline: number, right: n
   const max = (s: Point[]) => (s.length === 0 ? "none seen" : `max ${fmtBytes(Math.max(...s.map((q) => q[1])))}`);
   const items: LegendItem[] = [
     { swatch: "line", color: COLORS.window, text: `${p.windowLabel} (${max(p.window)})` },
+    ...(p.meant
+      ? [{ swatch: "dot-line" as const, color: COLORS.meant, text: `${p.meantLabel} (${max(p.meant)})` }]
+      : []),
     ...(p.read ? [{ swatch: "dash" as const, color: COLORS.read, text: `${p.readLabel} (${max(p.read)})` }] : []),
     { swatch: "area", color: COLORS.flight, text: `${p.flightLabel} (${max(p.flight)})` },
   ];
@@ -261,7 +281,7 @@ function legend(p: Panel, log: boolean, left: number, baseline: number, right: n
 }
 
 interface LegendItem {
-  swatch: "line" | "dash" | "area" | "bar" | "dot";
+  swatch: "line" | "dash" | "dot-line" | "area" | "bar" | "dot";
   color: string;
   text: string;
 }
@@ -287,7 +307,7 @@ function legendRows(title: string, items: LegendItem[], left: number, baseline: 
           ? `<circle cx="${r(xx + 8)}" cy="${y0}" r="3.5" fill="${it.color}"/>`
           : it.swatch === "bar"
             ? `<line x1="${r(xx + 8)}" x2="${r(xx + 8)}" y1="${yy - 11}" y2="${yy + 1}" stroke="${it.color}" stroke-width="2"/>`
-            : `<line x1="${r(xx)}" x2="${r(xx + 16)}" y1="${y0}" y2="${y0}" stroke="${it.color}" stroke-width="2"${it.swatch === "dash" ? ' stroke-dasharray="6 3"' : ""}/>`;
+            : `<line x1="${r(xx)}" x2="${r(xx + 16)}" y1="${y0}" y2="${y0}" stroke="${it.color}" stroke-width="2"${it.swatch === "dash" ? ' stroke-dasharray="6 3"' : it.swatch === "dot-line" ? ' stroke-dasharray="2 3"' : ""}/>`;
     out.push(sw, `<text x="${r(xx + 22)}" y="${yy}" fill="${COLORS.text}" ${HALO}>${escapeXml(it.text)}</text>`);
     xx += w + 18;
   }
@@ -308,7 +328,7 @@ interface YScale {
  */
 function yScale(p: Panel, top: number, bottom: number): YScale {
   const max = (s: Point[]) => Math.max(0, ...s.map((q) => q[1]));
-  const w = max(p.window);
+  const w = Math.max(max(p.window), p.meant ? max(p.meant) : 0);
   // The window as read is what the sender obeyed: it sits with the bytes in flight.
   const f = Math.max(max(p.flight), p.read ? max(p.read) : 0);
   const h = bottom - top;

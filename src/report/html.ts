@@ -284,8 +284,10 @@ function sides(c: ConnectionSummary, f: (e: EndpointSummary) => string): string 
 
 /** The shift each side applies, and the one its peer reads its windows with where a finding proved another. */
 function shiftCell(c: ConnectionSummary, ra: ReadAs | undefined): string {
-  const one = (e: EndpointSummary, readWith: number | undefined) =>
-    esc(shiftText(e)) + (readWith === undefined ? "" : ` <strong class="t-error">read as ${readWith}</strong>`);
+  const one = (e: EndpointSummary, m: ReadAs["client"]) =>
+    m === undefined
+      ? esc(shiftText(e))
+      : `${esc(m.applied === null ? shiftText(e) : String(m.applied))} <strong class="t-error">read as ${m.readWith}</strong>`;
   return `${one(c.client, ra?.client)}<br>${one(c.server, ra?.server)}`;
 }
 
@@ -409,9 +411,10 @@ function bothWidths(draw: (width: number, suffix: string) => string): string {
   return `<div class="chart-wide">${draw(WIDE, "")}</div>\n<div class="chart-narrow">${draw(NARROW, "-n")}</div>`;
 }
 
+/** For the chart: the shift its window series are drawn with, the one each side applies, and the one its peer reads. */
 function shiftPairs(c: ConnectionSummary, ra: ReadAs | undefined): { client?: ShiftPair; server?: ShiftPair } {
-  const pair = (e: EndpointSummary, readWith: number | undefined) =>
-    readWith === undefined ? undefined : { applied: e.shift ?? 0, readWith };
+  const pair = (e: EndpointSummary, m: ReadAs["client"]): ShiftPair | undefined =>
+    m === undefined ? undefined : { shown: e.shift ?? 0, applied: m.applied ?? e.shift ?? 0, readWith: m.readWith };
   return { client: pair(c.client, ra?.client), server: pair(c.server, ra?.server) };
 }
 
@@ -425,10 +428,20 @@ function chartFigure(c: ConnectionSummary, tl: Timeline, ra: ReadAs | undefined)
       readAs: shiftPairs(c, ra),
     }),
   );
+  // Only the sides whose windows are drawn: a side's windows matter where its peer sent data.
+  const sent = (flight: [number, number][]) => flight.some(([, v]) => v > 0);
+  const sp = shiftPairs(c, ra);
+  const pairs = [
+    sent(tl.serverInFlight) ? sp.client : undefined,
+    sent(tl.clientInFlight) ? sp.server : undefined,
+  ].filter((p): p is ShiftPair => p !== undefined);
   const readNote =
-    ra?.client !== undefined || ra?.server !== undefined
+    (pairs.some((p) => p.readWith !== p.shown)
       ? " Red dashes: that window as the sender really reads it (a finding proved the shift it uses); the bytes in flight follow this line, not the blue one."
-      : "";
+      : "") +
+    (pairs.some((p) => p.applied !== p.shown)
+      ? " Purple dots: that window as the receiver means it (the shift it really applies, which the capture does not show)."
+      : "");
   const t = (s: number) => (s < 1 ? `${Number((s * 1000).toFixed(3))} ms` : `${Number(s.toFixed(3))} s`);
   const events = [...tl.events].sort((a, b) => a.t - b.t);
   const marks = events
@@ -451,8 +464,8 @@ const ZOOM_ROUND_TRIPS = 8;
 function sequenceFigures(c: ConnectionSummary, tl: Timeline, ra: ReadAs | undefined): string[] {
   const out: string[] = [];
   const dirs = [
-    { data: tl.serverData, sender: "server", receiver: "client", rx: c.client, readWith: ra?.client },
-    { data: tl.clientData, sender: "client", receiver: "server", rx: c.server, readWith: ra?.server },
+    { data: tl.serverData, sender: "server", receiver: "client", rx: c.client, m: ra?.client },
+    { data: tl.clientData, sender: "client", receiver: "server", rx: c.server, m: ra?.server },
   ] as const;
   const rtt = c.rttMs !== null && c.rttMs > 0 ? c.rttMs / 1000 : null;
   for (const d of dirs) {
@@ -466,15 +479,16 @@ function sequenceFigures(c: ConnectionSummary, tl: Timeline, ra: ReadAs | undefi
           durationS: c.durationS,
           sender: d.sender,
           receiver: d.receiver,
-          shift: d.rx.shift,
-          readWith: d.readWith,
+          // Where a finding proved it, the shift the receiver really applies (the capture may show another).
+          shift: d.m?.applied ?? d.rx.shift,
+          readWith: d.m?.readWith,
           zoom,
         }),
       );
     out.push(
       '<figure class="seq">',
       graph(),
-      `<figcaption>Each blue bar: a segment the ${d.sender} sent (its sequence numbers over time); red bars: retransmissions. Green: the ${d.receiver}'s ACKs; olive: the window edge it advertised (ACK + window). ${d.readWith !== undefined ? `Red dashes: that edge as the ${d.sender} reads it (shift ${d.readWith}); the bars stop at it, round trip after round trip: the crawl.` : "Bars that reach the edge: the window limits the transfer; bars far below it: something else does."}</figcaption>`,
+      `<figcaption>Each blue bar: a segment the ${d.sender} sent (its sequence numbers over time); red bars: retransmissions. Green: the ${d.receiver}'s ACKs; olive: the window edge it advertised (ACK + window). ${d.m !== undefined ? `Red dashes: that edge as the ${d.sender} reads it (shift ${d.m.readWith}); the bars stop at it, round trip after round trip: the crawl.` : "Bars that reach the edge: the window limits the transfer; bars far below it: something else does."}</figcaption>`,
       "</figure>",
     );
     // A long transfer seen whole is a line: the first round trips, close up, show how each one ends.

@@ -300,16 +300,18 @@ function twoLine(
 
 /**
  * A side's window-scale cell: the shift it offered ("none": no option, "?": not seen), then the
- * shift applied to its windows only where that differs (scaling off: "10→0"; above 14: "15→14"),
- * then the shift its peer really reads its windows with, where a finding proved another one.
+ * shift applied to its windows only where that differs (scaling off: "10→0"; above 14: "15→14";
+ * a finding proved another than the capture shows: "none→10"), then the shift its peer really
+ * reads its windows with, where a finding proved it ("10 · read as 0").
  */
-export function wscaleText(e: EndpointSummary, readWith: number | undefined): string {
+export function wscaleText(e: EndpointSummary, ra: ReadAs["client"] | undefined): string {
   const o = e.wscaleOffered;
+  const applied = ra?.applied ?? e.shift;
   let text: string;
-  if (o === null) text = "none";
-  else if (o === "unknown") text = e.shift === null ? "?" : `?→${e.shift}`;
-  else text = e.shift === o ? String(o) : `${o}→${e.shift ?? "?"}`;
-  return readWith === undefined ? text : `${text} · read as ${readWith}`;
+  if (o === null) text = applied === null || applied === 0 ? "none" : `none→${applied}`;
+  else if (o === "unknown") text = applied === null ? "?" : `?→${applied}`;
+  else text = applied === o ? String(o) : `${o}→${applied ?? "?"}`;
+  return ra === undefined ? text : `${text} · read as ${ra.readWith}`;
 }
 
 function legend(layout: TableLayout, shown: ConnectionSummary[], anyReadAs: boolean): string {

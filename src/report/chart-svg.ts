@@ -180,7 +180,7 @@ export function renderChartSvg(tl: Timeline, opts: ChartOptions): string {
       top += PANEL.collapsed + (i < panels.length - 1 ? PANEL.gap / 2 : 0);
       return;
     }
-    const lg = legend(p, false, MARGIN.left, top + 15, width - MARGIN.right);
+    const lg = legend(p, isLogScale(p), MARGIN.left, top + 15, width - MARGIN.right);
     const plotTop = top + lg.height;
     const bottom = plotTop + PANEL.plot;
     const scale = yScale(p, plotTop, bottom);
@@ -240,7 +240,7 @@ export function renderChartSvg(tl: Timeline, opts: ChartOptions): string {
       `<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${plotTop}" y2="${bottom}" stroke="${COLORS.axis}"/>`,
       "</g>",
     );
-    legends.push(legend(p, scale.log, MARGIN.left, top + 15, width - MARGIN.right).svg);
+    legends.push(lg.svg);
     plotBottom = bottom;
     top = bottom + PANEL.gap;
   });
@@ -317,7 +317,21 @@ function legendRows(title: string, items: LegendItem[], left: number, baseline: 
 interface YScale {
   y(v: number): number;
   ticks: Tick[];
-  log: boolean;
+}
+
+/** The largest window (as advertised, or as meant) and the largest flight (or window as read) of a panel. */
+function panelMax(p: Panel): { w: number; f: number } {
+  const max = (s: Point[]) => Math.max(0, ...s.map((q) => q[1]));
+  // The window as read is what the sender obeyed: it sits with the bytes in flight.
+  return {
+    w: Math.max(max(p.window), p.meant ? max(p.meant) : 0),
+    f: Math.max(max(p.flight), p.read ? max(p.read) : 0),
+  };
+}
+
+function isLogScale(p: Panel): boolean {
+  const { w, f } = panelMax(p);
+  return w > 0 && f > 1 && Math.max(w, f) / Math.min(w, f) >= 32;
 }
 
 /**
@@ -327,21 +341,18 @@ interface YScale {
  * no data (at most a SYN or FIN: 1 byte in flight) keeps the linear scale.
  */
 function yScale(p: Panel, top: number, bottom: number): YScale {
-  const max = (s: Point[]) => Math.max(0, ...s.map((q) => q[1]));
-  const w = Math.max(max(p.window), p.meant ? max(p.meant) : 0);
-  // The window as read is what the sender obeyed: it sits with the bytes in flight.
-  const f = Math.max(max(p.flight), p.read ? max(p.read) : 0);
+  const { w, f } = panelMax(p);
   const h = bottom - top;
-  if (w > 0 && f > 1 && Math.max(w, f) / Math.min(w, f) >= 32) {
+  if (isLogScale(p)) {
     const decades = Math.max(1, Math.ceil(Math.log(Math.max(w, f)) / Math.log(16) - 1e-9));
     const ticks: Tick[] = [];
     for (let k = 0; k <= decades; k++) ticks.push({ value: 16 ** k, label: k === 0 ? "≤1 B" : fmtBytes(16 ** k) });
     const y = (v: number) => bottom - (Math.log(Math.max(v, 1)) / Math.log(16) / decades) * h;
-    return { y, ticks, log: true };
+    return { y, ticks };
   }
   const ticks = byteTicks(Math.max(1, w, f));
   const yTop = ticks[ticks.length - 1]!.value;
-  return { y: (v: number) => bottom - (v / yTop) * h, ticks, log: false };
+  return { y: (v: number) => bottom - (v / yTop) * h, ticks };
 }
 
 /** Vertical marks across both panels, labelled in the band above when there is room. */
@@ -435,8 +446,8 @@ export function renderSequenceSvg(data: SequenceData, opts: SequenceChartOptions
   const yTop = Math.max(dataTop, Math.min(Math.max(0, ...obeyed.map((q) => q[1])), dataTop + span / 2));
   const ticks = byteTicks(yTop - dataLo);
   const yLo = zoom ? Math.floor(dataLo / (ticks[1]?.value ?? 1)) * (ticks[1]?.value ?? 1) : 0;
-  const yMax = yLo + ticks[ticks.length - 1]!.value;
-  if (yMax < yTop) ticks.push({ value: ticks[ticks.length - 1]!.value + (ticks[1]?.value ?? 1), label: "" });
+  if (yLo + ticks[ticks.length - 1]!.value < yTop)
+    ticks.push({ value: ticks[ticks.length - 1]!.value + (ticks[1]?.value ?? 1), label: "" });
   const title = `${zoom ? "Zoom on the first round trips" : "Time-sequence graph"}: data ${opts.sender} → ${opts.receiver}`;
   const items: LegendItem[] = [
     { swatch: "bar", color: COLORS.segment, text: `${opts.sender}'s data segments` },

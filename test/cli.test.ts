@@ -54,7 +54,11 @@ describe("wscale analyze", () => {
     const r = wscale(["analyze", CAP("rewrite-syn-0.client.pcap")]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("scale-rewritten");
-    expect(r.stdout).toContain("ip route replace 198.18.2.2/32 $r window 65535");
+    // The first two fixes in the table; the route workaround with --all-fixes.
+    expect(r.stdout).toContain("fix 2 (sysctl): wscale sysctl --target-wscale 0 --dst 198.18.2.2");
+    expect(r.stdout).not.toContain("ip route replace");
+    const all = wscale(["analyze", CAP("rewrite-syn-0.client.pcap"), "--all-fixes"]);
+    expect(all.stdout).toContain("ip route replace 198.18.2.2/32 $r window 65535");
     expect(wscale(["analyze", CAP("rewrite-syn-0.client.pcap"), "--fail-on", "never"]).code).toBe(0);
     expect(wscale(["analyze", CAP("strip-syn.client.pcap")]).code).toBe(0); // warn < error
     expect(wscale(["analyze", CAP("strip-syn.client.pcap"), "--fail-on", "warn"]).code).toBe(1);
@@ -187,13 +191,18 @@ describe("names from the command line and text from a capture are shown, never o
     const r = wscale(["analyze", path], { env: { COLUMNS: "200" } });
     expect(r.code).toBe(0);
     const line3 = text.indexOf(text.split("\n")[2]!);
-    expect(r.stderr).toBe(`wscale: warning: ${shownPath}: byte ${line3}: line 3: bad window 'win 65160x'\n`);
-    expect(r.stdout).toContain(`${shownPath}: tcpdump-text, 40 packets, 39 TCP`);
-    expect(raw(r.stdout) || raw(r.stderr)).toBe(false);
+    // The table on stdout shows the warning; it is not repeated on stderr.
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain(`${shownPath}: tcpdump-text, 40`);
+    expect(r.stdout).toContain(`warning: byte ${line3}: line 3: bad window 'win 65160x'`);
+    // Any other report: the warning on stderr.
+    const json = wscale(["analyze", path, "--format", "json"]);
+    expect(json.stderr).toBe(`wscale: warning: ${shownPath}: byte ${line3}: line 3: bad window 'win 65160x'\n`);
+    expect(raw(r.stdout) || raw(r.stderr) || raw(json.stderr)).toBe(false);
   });
 
   it("the compare header", () => {
-    const r = wscale(["compare", path, CAP("healthy.server.pcap")]);
+    const r = wscale(["compare", path, CAP("healthy.server.pcap")], { env: { COLUMNS: "200" } });
     expect(r.stdout).toContain(`Capture A (input 1): ${shownPath} (tcpdump-text, 40 packets, 39 TCP)`);
     expect(raw(r.stdout) || raw(r.stderr)).toBe(false);
   });

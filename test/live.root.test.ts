@@ -3,7 +3,7 @@
  * shift to 0, watched while it crawls (by piping tcpdump's growing capture, its text output, and
  * by letting wscale run tcpdump itself in the client namespace). Needs root.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +23,7 @@ afterAll(() => {
 function start(cmd: string, args: string[], stdin?: NodeJS.ReadableStream) {
   const child = spawn(cmd, args, {
     stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", COLUMNS: "200" }, // handshake lines matched whole: no wrapping
   });
   children.push(child);
   if (stdin) {
@@ -117,6 +117,15 @@ lab.describe("wscale live on a real crawling transfer", { timeout: 60_000 }, () 
     live.child.stderr!.on("data", (d: Buffer) => {
       err += d.toString();
     });
+    // wscale is listening once it has started tcpdump (on a loaded machine that takes seconds);
+    // a Ctrl-C before that ends it like any program.
+    await until(
+      () =>
+        spawnSync("ps", ["-o", "comm=", "--ppid", String(live.child.pid)], { encoding: "utf8" }).stdout.includes(
+          "tcpdump",
+        ),
+      20_000,
+    );
     // It may start after the SYN went by (the lab starts the transfer at once): wait for traffic.
     await new Promise((r) => setTimeout(r, 3000));
     expect(live.done(), err).toBe(false);

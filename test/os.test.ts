@@ -2,7 +2,7 @@
  * OS inference (src/connections/os.ts) on real SYNs: the kernel's own (captures/, Linux 6.18) and other stacks'
  * from public captures (test/stacks/README.md), with the exact family, confidence and evidence each must yield.
  */
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -172,7 +172,7 @@ describe("without a TTL (tcpdump text without -v)", () => {
         "",
       ].join("\n"),
     );
-    const e = await endpoints(path);
+    const e = await endpoints(path).finally(() => rmSync(path, { force: true }));
     // Only Linux sends mss,sok,ts,nop,ws, but without the TTL it stays "possible".
     expect(e.client.os).toMatchObject({ family: "linux", confidence: "possible" });
     // mss,nop,ws is sent by Linux, Windows, macOS, FreeBSD, OpenBSD and Solaris; the window is Linux 2.4/2.6's.

@@ -30,6 +30,7 @@ const EXTENSIONS: Record<Format, string> = {
   csv: "csv",
   md: "md",
   html: "html",
+  pcapng: "pcapng",
 };
 
 export interface EachResult {

@@ -49,9 +49,18 @@ export async function reportJob(
   const text =
     render.format === "table"
       ? renderTable(report, { color: new Chalk({ level: render.colorLevel }), top: render.top, width: render.width })
-      : renderReport(report, { format: render.format, top: render.top, failOn: render.failOn, color: false });
+      : renderReport(report, {
+          format: render.format,
+          top: render.top,
+          failOn: render.failOn,
+          color: false,
+          files: [],
+        });
+  const pieces: (string | Uint8Array)[] = [];
+  if (typeof text === "string") pieces.push(text);
+  else for await (const piece of text) pieces.push(piece);
   return {
-    pieces: typeof text === "string" ? [text] : [...text],
+    pieces,
     inputs: report.inputs,
     counts: severityCounts(report.findings),
   };

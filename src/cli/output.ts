@@ -19,8 +19,8 @@ import { escapeControl } from "../report/escape.js";
 export const OUTPUT_HELP =
   "write the report to this file instead of stdout: a regular file is replaced whole (a temporary file, then renamed; a symlink's target is replaced), a device, FIFO or >(command) is written through; never one of the inputs";
 
-/** A report: one string, or the pieces of a large one (text or UTF-8 bytes). */
-export type ReportText = string | Iterable<string | Uint8Array>;
+/** A report: one string, or the pieces of a large one (text or bytes), possibly produced as they are written. */
+export type ReportText = string | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
 
 /** An output that cannot be written: one line naming it, exit 2. */
 export class OutputError extends Error {
@@ -225,7 +225,7 @@ class StreamOutput implements ReportOutput {
   ) {}
 
   async write(text: ReportText): Promise<void> {
-    for (const piece of typeof text === "string" ? [text] : text) {
+    for await (const piece of typeof text === "string" ? [text] : text) {
       if (!this.stream.write(piece)) await new Promise((r) => this.stream.once("drain", r));
     }
   }
@@ -250,7 +250,7 @@ class DescriptorOutput implements ReportOutput {
   ) {}
 
   async write(text: ReportText): Promise<void> {
-    for (const piece of typeof text === "string" ? [text] : text) await this.writePiece(piece);
+    for await (const piece of typeof text === "string" ? [text] : text) await this.writePiece(piece);
   }
 
   private async writePiece(piece: string | Uint8Array): Promise<void> {

@@ -69,6 +69,13 @@ export interface CompareFinding extends Finding {
   input?: 0 | 1;
   /** For compare findings: the difference it is about. */
   diff?: PathDiff;
+  /**
+   * For a capture's own finding that the two vantage points settle: what settles it, a compare
+   * finding id ("path-rewrote-wscale": confirmed and made certain) or "server-declined" (the
+   * option reached the server, which answered without it: a guess of stripping on the path is
+   * refuted). Reports show the conclusion instead of the guess; the exit status leaves it out.
+   */
+  settledBy?: string;
 }
 
 export type VantageLabel = "client side" | "server side" | "mixed" | "unknown";

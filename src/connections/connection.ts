@@ -420,28 +420,7 @@ export class Connection {
   }
 
   private recordTimeline(seg: TcpSegment, from: Endpoint, to: Endpoint): void {
-    const tl = this.timeline!;
-    const fromClient = from === this.client;
-    const t = seg.time;
-    if ((seg.flags & (SYN | RST)) === 0) {
-      const win = from.shift === null ? seg.window : seg.window << from.shift; // < 2^30: shift <= 14
-      (fromClient ? tl.clientWindow : tl.serverWindow).push(t, win, seg.frame);
-    }
-    // What this segment sent and what it acknowledged change both sides' bytes in flight.
-    if (to.hasAck && from.hasSeq) {
-      (fromClient ? tl.clientInFlight : tl.serverInFlight).push(
-        t,
-        Math.max(0, seqDiff(from.nextSeq, to.maxAck)),
-        seg.frame,
-      );
-    }
-    if (from.hasAck && to.hasSeq) {
-      (fromClient ? tl.serverInFlight : tl.clientInFlight).push(
-        t,
-        Math.max(0, seqDiff(to.nextSeq, from.maxAck)),
-        seg.frame,
-      );
-    }
+    this.timeline!.record(seg, from === this.client, from, to);
   }
 
   /** Close the zero-window episode and the flight still open at the end of the capture. */

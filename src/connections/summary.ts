@@ -3,6 +3,7 @@ import type { Connection, HandshakeState } from "./connection.js";
 import type { Endpoint } from "./endpoint.js";
 import { inferOs, type OsGuess } from "./os.js";
 import { type CaptureQualitySummary, captureQuality } from "./quality.js";
+import type { SequenceData } from "./timeline.js";
 import type { ScalingState } from "./wscale.js";
 
 const OPTION_NAMES: Record<number, string> = {
@@ -92,6 +93,9 @@ export interface Timeline {
   serverInFlight: [number, number][];
   /** Moments to mark: handshake complete, zero-window episodes, first evidence of a finding. */
   events: { t: number; kind: "handshake" | "zero-window" | "finding"; label: string; frame: number }[];
+  /** Time-sequence data (tcptrace's graph) of what the client sent and of what the server sent. */
+  clientData?: SequenceData;
+  serverData?: SequenceData;
 }
 
 export interface ConnectionSummary {
@@ -103,6 +107,8 @@ export interface ConnectionSummary {
   client: EndpointSummary;
   server: EndpointSummary;
   firstFrame: number;
+  /** Index of the input its first packet came from, when not the first (several inputs); omitted for input 0. */
+  input?: number;
   startTime: number | null;
   rttMs: number | null;
   handshakeRttMs: number | null;
@@ -154,6 +160,7 @@ export function summarize(conn: Connection): ConnectionSummary {
     capture: captureQuality(conn),
   };
   // Added after the literal, not spread into it: a spread builds every summary the slow way.
+  if (conn.input !== 0) summary.input = conn.input;
   if (conn.timeline !== null) summary.timeline = conn.timeline.toTimeline(conn.firstTime);
   return summary;
 }

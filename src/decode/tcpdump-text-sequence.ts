@@ -114,7 +114,13 @@ export class RelativeSequences {
         sackBase = flow.base[o];
       } else {
         if (this.seqMode === SeqMode.Unknown) this.detectSeqMode(flow, d, printed);
-        if ((this.seqMode as SeqMode) !== SeqMode.Absolute) {
+        // Still undecided (a base near 2^32 leaves the two readings close): this line's own closer reading.
+        const absolute =
+          (this.seqMode as SeqMode) === SeqMode.Absolute ||
+          ((this.seqMode as SeqMode) === SeqMode.Unknown &&
+            flow.baseKnown[o] &&
+            seqDistance(ack, flow.base[o]) < seqDistance(ack, 0));
+        if (!absolute) {
           if (printed.hasSeq) seq = (seq + flow.base[d]) >>> 0;
           ack = (ack + flow.base[o]) >>> 0;
           sackBase = flow.base[o];

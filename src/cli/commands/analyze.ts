@@ -10,6 +10,7 @@ import { renderJson } from "../../report/json.js";
 import { renderMarkdown } from "../../report/markdown.js";
 import { impliedExitStatus, plural, severityCounts } from "../../report/model.js";
 import { renderNdjson } from "../../report/ndjson.js";
+import { annotatedPcapng, annotationInputProblem } from "../../report/pcapng-annotate.js";
 import { DEFAULT_WIDTH, renderTable } from "../../report/table.js";
 import { analyseInputs } from "../analyze-inputs.js";
 import { printWarnings } from "../diagnostics.js";
@@ -22,7 +23,7 @@ import { restoreStdinArg } from "../stdin-arg.js";
 import { colorFor } from "../terminal.js";
 import { UsageError } from "./sysctl.js";
 
-export const FORMATS = ["table", "json", "ndjson", "csv", "md", "html"] as const;
+export const FORMATS = ["table", "json", "ndjson", "csv", "md", "html", "pcapng"] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface AnalyzeArgs {
@@ -35,6 +36,7 @@ export interface AnalyzeArgs {
   color: boolean;
   each: boolean;
   jobs: number;
+  allFixes: boolean;
 }
 
 /** Columns to lay the table out in: the terminal's width, else $COLUMNS, else 80. */
@@ -47,10 +49,12 @@ export function terminalWidth(stream: NodeJS.WriteStream, toFile: boolean): numb
 /** Every format is rendered from the one report model; none recomputes anything. */
 export function renderReport(
   report: AnalysisReport,
-  args: Pick<AnalyzeArgs, "format" | "output" | "top" | "color" | "failOn">,
+  args: Pick<AnalyzeArgs, "format" | "output" | "top" | "color" | "failOn" | "files"> & { allFixes?: boolean },
   toStdout = args.output === undefined || args.output === "-",
 ): ReportText {
   switch (args.format) {
+    case "pcapng":
+      return annotatedPcapng(report, args.files.map(restoreStdinArg));
     case "json":
       return renderJson(report);
     case "ndjson":
@@ -67,6 +71,7 @@ export function renderReport(
         color: colorFor(process.stdout, !args.color || toFile),
         top: args.top,
         width: terminalWidth(process.stdout, toFile),
+        allFixes: args.allFixes,
       });
     }
   }
@@ -90,7 +95,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         default: "table" as const,
         coerce: single("format", text<Format>),
         describe:
-          "table: for the terminal; json: the whole report (schema/report.schema.json); ndjson: a line per connection and finding, then a summary; csv: a row per connection; md: for a ticket; html: one self-contained file with charts",
+          'table: for the terminal; json: the whole report (schema/report.schema.json); ndjson: a line per connection and finding, then a summary; csv: a row per connection; md: for a ticket; html: one self-contained file with charts; pcapng: the input\'s packets, each evidence packet with a comment (Wireshark: frame.comment contains "wscale"); needs capture files, not stdin',
       })
       .option("output", {
         alias: "o",
@@ -130,6 +135,12 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         default: true,
         describe: "colour on a terminal (--no-color, or NO_COLOR, turns it off)",
       })
+      .option("all-fixes", {
+        alias: "v",
+        type: "boolean",
+        default: false,
+        describe: "table: every fix of every finding (by default the first two, the most targeted)",
+      })
       .example("$0 analyze capture.pcap", "table of connections and findings")
       .example(
         "$0 analyze client.pcapng server.pcap.gz",
@@ -143,12 +154,27 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       .example("$0 analyze *.pcap --each --format ndjson", "one stream for all; each line names its input")
       .example("$0 analyze capture.pcap --format html -o report.html", "one self-contained page with charts")
       .example("$0 analyze big.pcap --format csv -o connections.csv", "every connection, one row each")
+      .example(
+        "$0 analyze in.pcap --format pcapng -o annotated.pcapng",
+        "the packets, the evidence commented for Wireshark",
+      )
       .example("$0 analyze big.pcap --top 20", "only the 20 worst connections in the table")
       .example("tcpdump -w - -U tcp | $0 analyze -", "read a capture from stdin")
       .epilog(HELP_EPILOG) as unknown as Argv<AnalyzeArgs>,
   handler: async (args: ArgumentsCamelCase<AnalyzeArgs>) => {
     const files = args.files.map(restoreStdinArg);
     if (files.filter((f) => f === "-").length > 1) throw new UsageError("stdin (-) can be given only once");
+    if (args.format === "pcapng") {
+      // Checked before the analysis: the packets are copied by reading the inputs again.
+      if (args.each || (await isDirectoryTarget(args.output)))
+        throw new UsageError("--format pcapng annotates the inputs together: one -o file, not --each");
+      if ((args.output === undefined || args.output === "-") && process.stdout.isTTY)
+        throw new UsageError("--format pcapng writes a binary capture: name a file with -o, or pipe it");
+      for (const f of files) {
+        const problem = await annotationInputProblem(f);
+        if (problem) throw new UsageError(problem);
+      }
+    }
     const pool = new JobPool(args.jobs, JOB_HANDLERS);
     try {
       process.exitCode =
@@ -202,7 +228,8 @@ async function analyzeAll(files: string[], args: AnalyzeArgs, pool: JobPool): Pr
     throw e;
   }
   const { report } = result;
-  printWarnings(report?.inputs ?? []);
+  // Warnings once: the table on stdout already shows them; any other report gets them on stderr.
+  if (args.format !== "table" || !out.toStdout) printWarnings(report?.inputs ?? []);
   for (const n of result.notices) process.stderr.write(`wscale: ${escapeControl(n)}\n`);
   for (const u of result.unreadable) process.stderr.write(`wscale: ${escapeControl(unreadableLine(u))}\n`);
   if (report && !out.toStdout && process.stderr.isTTY) {

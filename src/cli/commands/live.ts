@@ -2,17 +2,19 @@ import type { ChildProcess } from "node:child_process";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { analyze } from "../../analysis/analyze.js";
 import type { Connection } from "../../connections/connection.js";
-import { connectionId, summarize } from "../../connections/summary.js";
+import { type ConnectionSummary, connectionId, summarize } from "../../connections/summary.js";
 import { evaluateFindings } from "../../findings/evaluate.js";
 import type { Finding, Severity } from "../../findings/finding.js";
 import { renderJson } from "../../report/json.js";
-import { impliedExitStatus, severityCounts } from "../../report/model.js";
+import { hostPort, impliedExitStatus, severityCounts } from "../../report/model.js";
 import { renderFinding, renderTable } from "../../report/table.js";
+import { wrapIndented } from "../../report/text.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG, settleBeforeExit } from "../exit-codes.js";
 import { captureInterface, idleTimeoutOption, single, text } from "../option-values.js";
 import { openOutput } from "../output.js";
 import { restoreStdinArg } from "../stdin-arg.js";
 import { colorFor } from "../terminal.js";
+import { terminalWidth } from "./analyze.js";
 
 export interface LiveArgs {
   input?: string;
@@ -22,6 +24,7 @@ export interface LiveArgs {
   failOn: Severity | "never";
   idleTimeout: number;
   color: boolean;
+  allFixes: boolean;
 }
 
 /** After the first Ctrl-C, how long to take what the pipe still delivers (tcpdump flushes). */
@@ -39,7 +42,7 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
         alias: "i",
         type: "string",
         coerce: single("interface", captureInterface),
-        describe: "capture on this interface: runs tcpdump -U -w - -i IFACE",
+        describe: `capture on this interface: runs tcpdump ${tcpdumpArgs("IFACE", undefined).join(" ")}`,
       })
       .option("filter", {
         alias: "f",
@@ -52,14 +55,27 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
         choices: ["table", "json", "ndjson"] as const,
         default: "table" as const,
         coerce: single("format", text<LiveArgs["format"]>),
+        describe:
+          "table: a line per handshake and each finding as it is established, the report at the end; json: the report at the end; ndjson: one JSON event per line",
       })
       .option("fail-on", {
         choices: ["info", "warn", "error", "never"] as const,
         default: "error" as const,
         coerce: single("fail-on", text<Severity | "never">),
+        describe: "exit 1 when a finding of this severity or worse is found",
       })
       .option("idle-timeout", idleTimeoutOption)
-      .option("color", { type: "boolean", default: true })
+      .option("color", {
+        type: "boolean",
+        default: true,
+        describe: "colour on a terminal (--no-color, or NO_COLOR, turns it off)",
+      })
+      .option("all-fixes", {
+        alias: "v",
+        type: "boolean",
+        default: false,
+        describe: "table: every fix of every finding (by default the first two, the most targeted)",
+      })
       .check((a) => {
         // A string (not a throw) reaches the usage-error path: exit 2.
         return (a.input === undefined) === (a.interface === undefined) ? "give either - (stdin) or -i IFACE" : true;
@@ -73,6 +89,7 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       ) as unknown as Argv<LiveArgs>,
   handler: async (args: ArgumentsCamelCase<LiveArgs>) => {
     const color = colorFor(process.stdout, !args.color);
+    const width = terminalWidth(process.stdout, false);
     const out = (line: string) => process.stdout.write(`${line}\n`);
     const ndjson = args.format === "ndjson";
     const status = process.stderr.isTTY ? new StatusLine() : null;
@@ -101,9 +118,11 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
 
+    // Each finding is printed once, when established; the final report names it by id.
     const printed = new Map<string, Set<string>>();
+    const wasPrinted = (f: Finding) => printed.get(f.connection)?.has(f.id) ?? false;
     let findings = 0;
-    const announce = (f: Finding) => {
+    const announce = (f: Finding, connection: ConnectionSummary) => {
       const seen = printed.get(f.connection) ?? new Set<string>();
       if (seen.has(f.id)) return;
       seen.add(f.id);
@@ -111,7 +130,8 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       findings++;
       status?.clear();
       if (ndjson) out(JSON.stringify({ type: "finding", ...f }));
-      else if (args.format === "table") out(renderFinding(f, color).join("\n"));
+      else if (args.format === "table")
+        out(renderFinding(f, color, { width, connection, allFixes: args.allFixes }).join("\n"));
     };
     // Evaluate open connections on a timer too: a crawling transfer may send nothing for a while.
     let openConnections: () => Iterable<Connection> = () => [];
@@ -124,7 +144,8 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
         open++;
         if (lookedAt.get(conn) === conn.packets) continue;
         lookedAt.set(conn, conn.packets);
-        for (const f of evaluateFindings(conn, summarize(conn))) if (f.severity !== "info") announce(f);
+        const summary = summarize(conn);
+        for (const f of evaluateFindings(conn, summary)) if (f.severity !== "info") announce(f, summary);
       }
       status?.show(`wscale: ${packetsRead} packets, ${open} open connections, ${findings} findings`);
     };
@@ -137,10 +158,10 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
         status?.clear();
         const summary = summarize(conn);
         if (ndjson) out(JSON.stringify({ type: "handshake", connection: summary }));
-        else if (args.format === "table") out(handshakeLine(conn));
+        else if (args.format === "table") out(wrapIndented(handshakeLine(conn, summary), width, "", "    ").join("\n"));
       },
       onConnection(summary, found) {
-        for (const f of found) announce(f);
+        for (const f of found) announce(f, summary);
         if (ndjson) out(JSON.stringify({ type: "connection", connection: summary }));
       },
       onRead(live, packets) {
@@ -157,15 +178,27 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     status?.clear();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    tcpdump?.child.kill("SIGINT");
+    if (tcpdump) {
+      // tcpdump prints its statistics as it exits: packets the kernel dropped are missing from the analysis.
+      tcpdump.child.kill("SIGINT");
+      const dropped = await tcpdump.dropped();
+      if (dropped !== null && dropped > 0) {
+        const message = `tcpdump: ${dropped} packets dropped by kernel: the capture misses them, so gaps in it are not loss on the network`;
+        report.inputs[0]?.warnings.push({ offset: -1, message });
+        if (args.format !== "table") process.stderr.write(`wscale: warning: ${message}\n`);
+      }
+    }
 
     if (ndjson) {
       out(JSON.stringify({ type: "report", ...report }));
     } else if (args.format === "json") {
       await output.write(renderJson(report));
     } else {
+      // The input named as the user knows it: not "-", but stdin or the tcpdump that was run.
+      const label = args.interface !== undefined ? `tcpdump -i ${args.interface}` : "stdin";
+      const shown = { ...report, inputs: report.inputs.map((i) => ({ ...i, path: label })) };
       out("");
-      await output.write(renderTable(report, { color }));
+      await output.write(renderTable(shown, { color, width, allFixes: args.allFixes, printedAbove: wasPrinted }));
     }
     await output.close();
     // Stopped by a signal while the pipe stays open, a read of stdin may still be pending: it
@@ -175,7 +208,7 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
   },
 };
 
-function handshakeLine(conn: Connection): string {
+function handshakeLine(conn: Connection, summary: ConnectionSummary): string {
   const shift = (e: Connection["client"]) =>
     e.offered.state === "present"
       ? `wscale ${e.offered.shift}`
@@ -188,25 +221,47 @@ function handshakeLine(conn: Connection): string {
       : conn.scaling === "off"
         ? "scaling OFF both ways (64 KiB windows)"
         : "scaling unknown";
-  return `${connectionId(conn)} ${conn.client.describe()} -> ${conn.server.describe()}: client ${shift(conn.client)}, server ${shift(conn.server)}; ${verdict}`;
+  return `${connectionId(conn)} ${hostPort(summary.client)} -> ${hostPort(summary.server)}: client ${shift(conn.client)}, server ${shift(conn.server)}; ${verdict}`;
 }
 
 interface Tcpdump {
   child: ChildProcess;
   /** Resolves with tcpdump's complaint if it exits with an error, else null. */
   failure: Promise<string | null>;
+  /** Once tcpdump has exited (waiting at most a few seconds from the call): its "dropped by kernel" count. */
+  dropped(): Promise<number | null>;
+}
+
+/**
+ * What live -i runs: headers and options are all wscale reads, so 128 bytes per packet (-s 128)
+ * in an 8 MiB kernel buffer (-B 8192) keep up with a busy link where tcpdump's defaults drop half
+ * the packets; -U hands each packet on at once.
+ */
+export function tcpdumpArgs(iface: string, filter: string | undefined): string[] {
+  return ["-s", "128", "-B", "8192", "-U", "-w", "-", "-i", iface, ...(filter ? [filter] : ["tcp"])];
+}
+
+/** The count in tcpdump's closing statistics ("311 packets dropped by kernel"), or null without one. */
+export function droppedByKernel(stderr: string): number | null {
+  const m = /^(\d+) packets? dropped by kernel$/m.exec(stderr);
+  return m ? Number(m[1]) : null;
 }
 
 /** tcpdump writing pcap to our stdin, arguments passed without a shell. */
 async function startTcpdump(iface: string, filter: string | undefined): Promise<Tcpdump> {
   // Loaded here: child_process (with net and dgram) would cost every other command start-up time.
   const { spawn } = await import("node:child_process");
-  const args = ["-U", "-w", "-", "-i", iface, ...(filter ? [filter] : ["tcp"])];
-  const child = spawn("tcpdump", args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("tcpdump", tcpdumpArgs(iface, filter), { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => {
     stderr += d.toString();
   });
+  const exited = new Promise<void>((resolve) => {
+    child.on("close", () => resolve());
+    child.on("error", () => resolve());
+  });
+  const dropped = () =>
+    Promise.race([exited, new Promise<void>((r) => setTimeout(r, 3000).unref())]).then(() => droppedByKernel(stderr));
   const failure = new Promise<string | null>((resolve) => {
     child.on("error", (e: NodeJS.ErrnoException) => {
       resolve(e.code === "ENOENT" ? "tcpdump is not installed (e.g. apt-get install tcpdump)" : e.message);
@@ -221,7 +276,7 @@ async function startTcpdump(iface: string, filter: string | undefined): Promise<
       );
     });
   });
-  return { child, failure };
+  return { child, failure, dropped };
 }
 
 /** A user-facing error: one line, exit 2 (main maps the name). */

@@ -38,6 +38,7 @@ function synInfo(s: SynSummary, input: number, synAck: boolean): NonNullable<End
     optionKinds: s.options.map(optionKind),
     longestNopRun: s.longestNopRun,
     optionsTruncated: s.optionsTruncated,
+    corrupt: false, // a damaged SYN reaches the summary as optionsTruncated
     ttl: s.ttl,
     ipId: s.ipId,
     synAck,

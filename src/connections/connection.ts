@@ -175,6 +175,9 @@ export class Connection {
           else from.keepalives++;
         } else if (len > 0) {
           this.onOldData(seg, from, to, end, len);
+        } else if ((flags & FIN) !== 0 && from.holes.count > 0) {
+          // A bare FIN sent again: it fills the one sequence number its lost first copy left open.
+          from.holes.fill(seg.seq, end);
         }
       }
     }
@@ -443,11 +446,13 @@ function edgeBits(d: number, raw: number): number {
 }
 
 function synInfo(seg: TcpSegment): SynInfo {
-  const truncated = seg.optionsState === OptionsState.Truncated;
+  const corrupt = seg.optionsState === OptionsState.Corrupt;
+  const truncated = seg.optionsState === OptionsState.Truncated || corrupt;
   // Linux ignores a wscale option whose length is not 3, and stops at a malformed option:
   // for the peer, both mean "absent".
   let wscale: WscaleOffer;
-  if (seg.wscale >= 0 && seg.wscaleLength === 3) wscale = offered(seg.wscale);
+  if (corrupt) wscale = UNKNOWN;
+  else if (seg.wscale >= 0 && seg.wscaleLength === 3) wscale = offered(seg.wscale);
   else if (truncated) wscale = UNKNOWN;
   else wscale = ABSENT;
   return {
@@ -464,6 +469,7 @@ function synInfo(seg: TcpSegment): SynInfo {
     optionKinds: kindsOf(seg),
     longestNopRun: seg.longestNopRun,
     optionsTruncated: truncated,
+    corrupt,
     ttl: seg.ttl,
     ipId: seg.ipId,
     synAck: (seg.flags & ACK) !== 0,

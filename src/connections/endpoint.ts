@@ -30,6 +30,8 @@ export interface SynInfo {
   optionKinds: number[];
   longestNopRun: number;
   optionsTruncated: boolean;
+  /** Its IPv4 header checksum is wrong: changed after it was sent, its options unknown (optionsTruncated is set too). */
+  corrupt: boolean;
   ttl: number;
   ipId: number;
   /** The SYN had ACK set: a SYN-ACK. */

@@ -4,7 +4,7 @@ import { GENEVE_PORT, locateGenevePayload } from "./geneve.js";
 import { locateGrePayload } from "./gre.js";
 import { LinkType, locateIp } from "./link.js";
 import { locatePppPayload } from "./ppp.js";
-import type { TcpSegment } from "./segment.js";
+import { OptionsState, SYN, type TcpSegment } from "./segment.js";
 import { isNamedIpTunnel, isNamedUdpTunnel } from "./skipped-names.js";
 import { Carrier, DecodeStatus, notDecoded, Payload } from "./status.js";
 import { decodeTcpOptions } from "./tcp-options.js";
@@ -64,7 +64,21 @@ function decodeIpv4(b: Uint8Array, o: number, end: number, wireLength: number, s
   src[1] = src[2] = src[3] = 0;
   dst[0] = u32be(b, o + 16);
   dst[1] = dst[2] = dst[3] = 0;
-  return decodeTransport(b[o + 9]!, b, o + ihl, end, total - ihl, seg, depth);
+  const status = decodeTransport(b[o + 9]!, b, o + ihl, end, total - ihl, seg, depth);
+  // Only handshake segments are checked: their options decide a connection's shifts.
+  if (status === DecodeStatus.Ok && (seg.flags & SYN) !== 0 && end - o >= ihl && !ipv4ChecksumOk(b, o, ihl)) {
+    seg.optionsState = OptionsState.Corrupt;
+  }
+  return status;
+}
+
+/** The IPv4 header's ones'-complement sum, its checksum included, is 0xffff; 0 is left for the NIC to fill. */
+function ipv4ChecksumOk(b: Uint8Array, o: number, ihl: number): boolean {
+  if (b[o + 10] === 0 && b[o + 11] === 0) return true;
+  let sum = 0;
+  for (let i = 0; i < ihl; i += 2) sum += (b[o + i]! << 8) | b[o + i + 1]!;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum === 0xffff;
 }
 
 function decodeIpv6(b: Uint8Array, o: number, end: number, wireLength: number, seg: TcpSegment, depth: number): number {

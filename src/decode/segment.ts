@@ -15,6 +15,13 @@ export enum OptionsState {
   Truncated = 1,
   /** An option length ran past the header or was below 2: the walk stopped there. */
   Malformed = 2,
+  /**
+   * A SYN whose IPv4 header checksum is filled in and wrong: the record changed after it was sent
+   * (a bit error on the capture path, an edited file). A checksum left to the NIC reads 0 at the
+   * sender's capture (Windows offloads it) and is not judged. What its options say is not what was
+   * sent: unknown, as if cut.
+   */
+  Corrupt = 3,
 }
 
 export const MAX_SACK_BLOCKS = 4;

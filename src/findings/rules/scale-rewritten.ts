@@ -98,7 +98,10 @@ function fromSenderEdges(ctx: RuleContext, victim: Endpoint): Finding | null {
 }
 
 function fromVictimWindows(ctx: RuleContext, victim: Endpoint): Finding | null {
-  const { conn, summary } = ctx;
+  const { conn, summary, quality } = ctx;
+  // The proof is read from captured window fields, which a missing record cannot change: the
+  // confidence stands, but the reader is told what the capture lacks.
+  const caveat = qualityCaveat(quality);
   const proof = appliedShift(victim);
   const syn = victim.syn!;
   if (proof?.kind !== "larger" || victim.offered.state !== "present") return null;
@@ -117,7 +120,8 @@ function fromVictimWindows(ctx: RuleContext, victim: Endpoint): Finding | null {
       `The ${label(conn, victim)} shifts its windows by about ${proof.applied} (${proof.note}), but at this capture point its ${what} says wscale ${seen}: ` +
       `a box between the ${roleOf(conn, victim)} and here rewrote the shift from about ${proof.applied} to ${seen}. ` +
       `The ${roleOf(conn, peer)} reads its windows as ${formatBytes(read)} at most instead of about ${formatBytes(victim.rawMax * 2 ** proof.applied)}: ` +
-      `throughput towards the ${roleOf(conn, victim)} is ${goodput(peer)} (${windowRate(read, rtt)} allowed at ${rttText(rtt)}).`,
+      `throughput towards the ${roleOf(conn, victim)} is ${goodput(peer)} (${windowRate(read, rtt)} allowed at ${rttText(rtt)}).` +
+      (caveat ? ` ${caveat}` : ""),
     evidence: [
       {
         frame: syn.frame.frame,

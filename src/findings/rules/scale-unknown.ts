@@ -44,6 +44,9 @@ export function scaleUnknown({ conn, summary }: RuleContext): Finding[] {
 /** Which part of the handshake is missing or unreadable, in words. */
 function whyUnknown(conn: Connection, e: Endpoint): string {
   const truncated = [conn.client, conn.server].find((x) => x.syn?.optionsTruncated);
+  if (truncated?.syn?.corrupt) {
+    return `the ${truncated.syn.synAck ? "SYN-ACK" : "SYN"} record is damaged (its IPv4 header checksum is wrong), so its options are not what was sent`;
+  }
   if (truncated?.syn) {
     return `the ${truncated.syn.synAck ? "SYN-ACK" : "SYN"}'s options were cut by the snapshot length`;
   }

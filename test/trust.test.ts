@@ -210,18 +210,8 @@ describe("healthy paths raise nothing at warn or error, from either end", () => 
       }
     };
     const name = `${m.file}: network loss is not a capture gap (capture quality good)`;
-    if (m.file === "iperf3-download-loss-1.client.pcap.gz") {
-      // Analyzer bug (issue 12): connection 38970 -> 5201 reports 1 uncaptured byte in 1 gap
-      // (quality "fair"). The router dropped the server's bare FIN (seq 2235713); the server's next
-      // ACK (frame 9018, seq 2235714) opens a 1-byte hole, and the FIN's retransmission (frame 9025,
-      // 244 ms later) fills it, yet is not taken as the fill: a bare FIN ending exactly at the
-      // highest sequence seen does not advance it, so holes.fill is never called
-      // (src/connections/connection.ts, the `isNew` branch) and the client's ACK of 2235714 then
-      // counts the FIN as acknowledged but never captured. tshark: ackedUnseenSegment 0.
-      it.fails(`${name} (known wrong: a retransmitted bare FIN does not fill its hole)`, body);
-    } else {
-      it(name, body);
-    }
+    // iperf3-download-loss-1.client: the router dropped a bare FIN; its retransmission fills the hole.
+    it(name, body);
   }
 });
 
@@ -534,17 +524,7 @@ for (const file of ["rewrite-syn-0.client.pcap", "rewrite-syn-0.server.pcap"]) {
       }
     };
     const name = "the finding says when the capture it rests on is imperfect, and how";
-    if (file.includes(".server.")) {
-      // Analyzer bug (issue 12, item 2: "lower the confidence of pattern-based findings when
-      // quality is poor (say why in the message)"): at the server side scale-rewritten comes from
-      // the client's own windows (fromVictimWindows in src/findings/rules/scale-rewritten.ts), which
-      // never reads the capture quality: with 2% of records dropped (seed 1: 315 acknowledged bytes
-      // in 5 gaps never captured, quality "poor") it stays "likely" and its message says nothing of
-      // the gaps; the client-side proof (fromSenderEdges) appends "The capture itself is poor: ...".
-      it.fails(`${name} (known wrong: the server-side proof ignores capture quality)`, says);
-    } else {
-      it(name, says);
-    }
+    it(name, says);
   });
 }
 

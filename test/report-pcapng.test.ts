@@ -30,7 +30,9 @@ function tshark(file: string, args: string[]): string[] {
 }
 
 describe.skipIf(NO_TSHARK)("the annotated capture, read back by tshark (skipped without tshark and capinfos)", () => {
-  it("the seed case: a comment on exactly the evidence frames; every packet copied unchanged", () => {
+  it("the seed case: a comment on exactly the evidence frames; every packet copied unchanged", {
+    timeout: 60_000,
+  }, () => {
     const out = join(tmp, "seed.pcapng");
     const r = wscale([CAP("rewrite-syn-0.client.pcap"), "--format", "pcapng", "-o", out]);
     expect(r.code, r.stderr).toBe(1); // an error finding, as with every format
@@ -88,7 +90,9 @@ describe.skipIf(NO_TSHARK)("the annotated capture, read back by tshark (skipped 
     expect(info).toContain('filter frame.comment contains "wscale"');
   });
 
-  it("several inputs: merged by time, one interface each, evidence commented in the right input", () => {
+  it("several inputs: merged by time, one interface each, evidence commented in the right input", {
+    timeout: 60_000,
+  }, () => {
     const a = CAP("ipv6-strip-syn.client.pcap");
     const b = CAP("zero-window.server.pcap");
     const out = join(tmp, "two.pcapng");

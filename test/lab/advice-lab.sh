@@ -67,9 +67,11 @@ while read -r cmd name bytes; do
   transfer)
     [[ $name =~ ^[a-z0-9-]+$ && $bytes =~ ^[0-9]+$ ]] || nl_die "bad transfer command: $name $bytes"
     nl_capture "$name" "$NL_C" tcpdump -i c0 -s 96 -w "$OUTDIR/$name.pcap"
-    nl_transfer "$NL_S4" 80 "$bytes" download 30
+    nl_server "$NL_S4" 80 "$bytes" download 30
+    nl_client client "$NL_S4" 80 "$bytes" download 30
+    nl_server_wait "$NL_CLIENT_RC"
     nl_capture_stop_all
-    echo "done $name $NL_TRANSFER_RC $(tr -d '\n' <"$NL_TMP/client.out")"
+    echo "done $name $NL_CLIENT_RC $(tr -d '\n' <"$NL_TMP/client.out")"
     ;;
   quit) break ;;
   *) nl_die "unknown command $cmd" ;;

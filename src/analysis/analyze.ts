@@ -11,6 +11,7 @@ import { FrameSegmentSource, type SegmentSource } from "../decode/segment-source
 import { TcpdumpTextSource } from "../decode/tcpdump-text.js";
 import { evaluateFindings } from "../findings/evaluate.js";
 import type { Finding } from "../findings/finding.js";
+import type { ReportTotals } from "./tally.js";
 
 export const SCHEMA_VERSION = 1;
 
@@ -26,21 +27,40 @@ export interface InputSummary {
   warnings: CaptureIssue[];
 }
 
-/** Everything one run found: the model every report format is rendered from. */
-export interface AnalysisReport {
+/** What a run read: its inputs (connections and findings went to `onConnection` as they finished). */
+export interface AnalysisRun {
   schemaVersion: number;
   inputs: InputSummary[];
+}
+
+/** Everything one run found: the model every report format is rendered from. */
+export interface AnalysisReport extends AnalysisRun {
+  /** Every connection; or, with `totals`, the worst ones a report keeps (in the analysis' order). */
   connections: ConnectionSummary[];
+  /** Every finding; or, with `totals`, those of the kept connections and the first few of each id. */
   findings: Finding[];
+  /** Exact counts when `connections` and `findings` hold only part of the run. */
+  totals?: ReportTotals;
+  /** With `totals`: the connections of findings a report shows in full that are not among `connections`. */
+  related?: ConnectionSummary[];
 }
 
 export interface AnalyzeOptions {
   idleTimeout: number;
   /** Keep per-connection time series for charts (the HTML report). */
   timeline?: boolean;
-  /** Live mode hooks: a handshake completed, a connection was finalised, a finding was made. */
+  /** A handshake completed (live mode prints it). */
   onHandshake?(conn: Connection): void;
+  /**
+   * A connection was finalised: its summary and findings, handed over once (the analysis keeps
+   * nothing of it). Called from inside the read loop; the work it buffers is written in drain().
+   */
   onConnection?(summary: ConnectionSummary, findings: Finding[]): void;
+  /**
+   * Called between reads: write out what onConnection buffered. Reading waits for the promise, so
+   * a slow consumer holds the analysis back instead of letting output pile up in memory.
+   */
+  drain?(): Promise<void> | undefined;
   /** Called now and then with the packets read so far (progress display). */
   onProgress?(packets: number, connections: number): void;
   /** Called after each read with a way to list the connections still open (live mode evaluates them early). */
@@ -67,13 +87,14 @@ export function createSource(format: CaptureFormat): SegmentSource {
 }
 
 /**
- * Read every input once, in order of timestamp when there are several, and return the report
- * model. Connections are finalised (and findings evaluated) as they close or go idle, so memory
- * follows the live connections. Throws InputError only for an input that cannot be read at all.
+ * Read every input once, in order of timestamp when there are several, and hand each connection
+ * to `opts.onConnection` as it is finalised (closed or idle), with its findings: memory follows
+ * the live connections. Connections still open at the end are handed over in the order they
+ * started. Throws InputError only for an input that cannot be read at all.
  */
-export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<AnalysisReport> {
-  const connections: ConnectionSummary[] = [];
-  const findings: Finding[] = [];
+export async function analyzeStream(paths: string[], opts: AnalyzeOptions): Promise<AnalysisRun> {
+  // The connections still open at the end: sorted into the order they started before handing over.
+  let atEnd: { seq: number; summary: ConnectionSummary; found: Finding[] }[] | null = null;
   const tracker = new ConnectionTracker({
     idleTimeout: opts.idleTimeout,
     timeline: opts.timeline,
@@ -82,9 +103,8 @@ export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<An
       const summary = summarize(conn);
       const found = evaluateFindings(conn, summary);
       if (summary.timeline && conn.timeline) markFindings(summary.timeline, conn, found);
-      connections.push(summary);
-      findings.push(...found);
-      opts.onConnection?.(summary, found);
+      if (atEnd !== null) atEnd.push({ seq: conn.seq, summary, found });
+      else opts.onConnection?.(summary, found);
     },
   });
   const inputs: Input[] = [];
@@ -106,28 +126,46 @@ export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<An
   });
   if (inputs.length === 1) await runSingle(inputs[0]!, tracker, opts, stopped);
   else await runMerged(inputs, tracker, opts, stopped);
+  const summaries = inputs.map((i) => {
+    if (i.source.error && i.segments === 0) {
+      throw new InputError(i.opened.path, i.source.error.offset, i.source.error.message);
+    }
+    return {
+      path: i.opened.path,
+      format: i.opened.format,
+      gzip: i.opened.gzip,
+      linkTypes: [...i.source.linkTypes],
+      packets: i.source.packets,
+      tcpSegments: i.segments,
+      skipped: i.source.skipped(),
+      warnings: i.source.error ? [...i.source.warnings, i.source.error] : i.source.warnings,
+    };
+  });
+  atEnd = [];
   tracker.flush();
+  const last = atEnd.sort((a, b) => a.seq - b.seq);
+  atEnd = null;
+  for (const c of last) opts.onConnection?.(c.summary, c.found);
+  return { schemaVersion: SCHEMA_VERSION, inputs: summaries };
+}
+
+/**
+ * The whole report in memory, every connection (in the order they started) and finding: for
+ * compare, which matches connections across two captures, and for tests. The CLI streams instead.
+ */
+export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<AnalysisReport> {
+  const connections: ConnectionSummary[] = [];
+  const findings: Finding[] = [];
+  const run = await analyzeStream(paths, {
+    ...opts,
+    onConnection(summary, found) {
+      connections.push(summary);
+      findings.push(...found);
+      opts.onConnection?.(summary, found);
+    },
+  });
   connections.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    inputs: inputs.map((i) => {
-      if (i.source.error && i.segments === 0) {
-        throw new InputError(i.opened.path, i.source.error.offset, i.source.error.message);
-      }
-      return {
-        path: i.opened.path,
-        format: i.opened.format,
-        gzip: i.opened.gzip,
-        linkTypes: [...i.source.linkTypes],
-        packets: i.source.packets,
-        tcpSegments: i.segments,
-        skipped: i.source.skipped(),
-        warnings: i.source.error ? [...i.source.warnings, i.source.error] : i.source.warnings,
-      };
-    }),
-    connections,
-    findings,
-  };
+  return { ...run, connections, findings };
 }
 
 /** Mark each finding on the chart at its last evidence frame: where the proof is complete. */
@@ -152,7 +190,7 @@ async function runSingle(input: Input, tracker: ConnectionTracker, opts: Analyze
   let n = 0;
   let nextProgress = PROGRESS_EVERY;
   for (;;) {
-    const more = await nextChunk(input, stopped);
+    const more = await nextChunk(input, stopped, opts);
     while (source.next(seg)) {
       tracker.segment(seg);
       n++;
@@ -182,7 +220,7 @@ async function runMerged(inputs: Input[], tracker: ConnectionTracker, opts: Anal
     let best: Input | null = null;
     let bestTime = Number.POSITIVE_INFINITY;
     for (const input of inputs) {
-      if (!input.pending) await advance(input, stopped);
+      if (!input.pending) await advance(input, stopped, opts);
       if (!input.pending) continue;
       const t = Number.isNaN(input.seg.time) ? Number.NEGATIVE_INFINITY : input.seg.time;
       if (best === null || t < bestTime) {
@@ -198,7 +236,7 @@ async function runMerged(inputs: Input[], tracker: ConnectionTracker, opts: Anal
   }
 }
 
-async function advance(input: Input, stopped: Stop): Promise<void> {
+async function advance(input: Input, stopped: Stop, opts: AnalyzeOptions): Promise<void> {
   const index = input.seg.input;
   for (;;) {
     if (input.source.next(input.seg)) {
@@ -207,7 +245,7 @@ async function advance(input: Input, stopped: Stop): Promise<void> {
       return;
     }
     if (input.done) return;
-    if (input.source.error || stopped.value || !(await nextChunk(input, stopped))) endInput(input);
+    if (input.source.error || stopped.value || !(await nextChunk(input, stopped, opts))) endInput(input);
   }
 }
 
@@ -216,8 +254,9 @@ async function advance(input: Input, stopped: Stop): Promise<void> {
  * read error in the middle (a gzip stream cut short, an I/O error) keeps what was read and
  * becomes a warning.
  */
-async function nextChunk(input: Input, stopped: Stop): Promise<boolean> {
+async function nextChunk(input: Input, stopped: Stop, opts: AnalyzeOptions): Promise<boolean> {
   const { opened, source } = input;
+  await opts.drain?.();
   // A live pipe may stay silent: a stop request must not wait for its next bytes.
   const read = (buf: Uint8Array, offset: number, length: number) => {
     const r = opened.read(buf, offset, length);

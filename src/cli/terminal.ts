@@ -1,3 +1,5 @@
+import type { EventEmitter } from "node:events";
+import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -12,29 +14,65 @@ export function colorFor(stream: NodeJS.WriteStream, noColorFlag: boolean): Chal
 /** A report: one string, or the pieces of a large one (text or UTF-8 bytes). */
 export type ReportText = string | Iterable<string | Uint8Array>;
 
-/** Write a report to stdout, or atomically to a file (temp file, then rename: never half a report). */
-export async function emit(text: ReportText, outFile: string | undefined): Promise<void> {
-  const pieces = typeof text === "string" ? [text] : text;
+/**
+ * Where a report goes, written piece by piece as it is made: stdout, or a temporary file beside
+ * the target that is renamed over it once complete (never half a report under the target's name).
+ */
+export interface ReportOutput {
+  /** Write these pieces; resolves when the output can take more (it waits for a slow reader). */
+  write(pieces: Iterable<string | Uint8Array>): Promise<void>;
+  /** Everything is written: flush, and put the file in place. */
+  close(): Promise<void>;
+  /** Something failed: remove the temporary file. */
+  abort(): Promise<void>;
+}
+
+export function openOutput(outFile: string | undefined): ReportOutput {
   if (outFile === undefined || outFile === "-") {
-    await writeAll(process.stdout, pieces);
-    return;
+    return {
+      write: (pieces) => writePieces(process.stdout, pieces),
+      close: () => new Promise<void>((resolve, reject) => process.stdout.write("", (e) => (e ? reject(e) : resolve()))),
+      abort: async () => {},
+    };
   }
   const tmp = join(dirname(outFile), `.${process.pid}-${Date.now()}.wscale.tmp`);
+  const file = createWriteStream(tmp);
+  let failure: Error | null = null;
+  file.on("error", (e) => {
+    failure ??= e;
+  });
+  return {
+    async write(pieces) {
+      if (failure) throw failure;
+      await writePieces(file, pieces);
+    },
+    async close() {
+      if (failure) throw failure;
+      await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      await rename(tmp, outFile);
+    },
+    async abort() {
+      file.destroy();
+      await rm(tmp, { force: true });
+    },
+  };
+}
+
+/** Write a report to stdout, or atomically to a file (temp file, then rename: never half a report). */
+export async function emit(text: ReportText, outFile: string | undefined): Promise<void> {
+  const out = openOutput(outFile);
   try {
-    const file = createWriteStream(tmp);
-    await writeAll(file, pieces);
-    await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    await rename(tmp, outFile);
+    await out.write(typeof text === "string" ? [text] : text);
+    await out.close();
   } catch (e) {
-    await rm(tmp, { force: true });
+    await out.abort();
     throw e;
   }
 }
 
-/** Write every piece, waiting for the stream to drain when it asks to; resolves once all is flushed. */
-async function writeAll(stream: NodeJS.WritableStream, pieces: Iterable<string | Uint8Array>): Promise<void> {
+/** Write every piece, waiting for the stream to drain when it asks to (an error while waiting rejects). */
+async function writePieces(stream: NodeJS.WritableStream, pieces: Iterable<string | Uint8Array>): Promise<void> {
   for (const piece of pieces) {
-    if (!stream.write(piece)) await new Promise((resolve) => stream.once("drain", resolve));
+    if (!stream.write(piece)) await once(stream as unknown as EventEmitter, "drain");
   }
-  await new Promise<void>((resolve, reject) => stream.write("", (err) => (err ? reject(err) : resolve())));
 }

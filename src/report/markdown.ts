@@ -8,11 +8,13 @@ import type { AnalysisReport } from "../analysis/analyze.js";
 import type { ConnectionSummary } from "../connections/summary.js";
 import type { Finding } from "../findings/finding.js";
 import {
+  connectionsById,
   groupFindings,
   hostPort,
   linkNames,
   offeredText,
   plural,
+  reportTotals,
   shiftText,
   shownCount,
   summarySentence,
@@ -108,8 +110,10 @@ export function renderMarkdown(report: AnalysisReport, opts: MarkdownOptions = {
 
   out.push("", "## Connections", "");
   const rows = worstFirst(report.connections, worst);
-  const shown = rows.slice(0, shownCount(rows.length, opts.top));
-  if (rows.length === 0) out.push("No TCP connections.");
+  // A long capture's report keeps only its worst connections: count from the totals.
+  const total = reportTotals(report).connections;
+  const shown = rows.slice(0, shownCount(total, opts.top));
+  if (total === 0) out.push("No TCP connections.");
   else {
     out.push(
       row([
@@ -129,9 +133,9 @@ export function renderMarkdown(report: AnalysisReport, opts: MarkdownOptions = {
     );
     for (const c of shown) out.push(connectionRow(c, worst.get(c.id)?.finding));
     out.push("");
-    if (shown.length < rows.length)
+    if (shown.length < total)
       out.push(
-        `Showing the ${shown.length} worst of ${rows.length} connections; every connection is in \`--format csv\`.`,
+        `Showing the ${shown.length} worst of ${total} connections; every connection is in \`--format csv\`.`,
         "",
       );
     out.push(
@@ -142,18 +146,18 @@ export function renderMarkdown(report: AnalysisReport, opts: MarkdownOptions = {
 
   out.push("", "## Findings", "");
   if (report.findings.length === 0) {
-    out.push(rows.length > 0 ? "No findings: window scaling looks healthy on every connection." : "No findings.");
+    out.push(total > 0 ? "No findings: window scaling looks healthy on every connection." : "No findings.");
   }
-  const conns = new Map(report.connections.map((c) => [c.id, c]));
-  for (const g of groupFindings(report.findings)) {
+  const conns = connectionsById(report);
+  for (const g of groupFindings(report)) {
     for (const f of g.full) out.push(...findingSection(f, conns.get(f.connection)));
-    if (g.rest.length > 0) {
-      const ids = [...new Set(g.rest.map((f) => f.connection))];
-      const listed = ids.slice(0, 30).map(mdText).join(", ") + (ids.length > 30 ? `, and ${ids.length - 30} more` : "");
-      out.push(
-        `… and ${plural(g.rest.length, `more ${mdCode(g.id)} finding`)} (${g.severity}, as above) on ${listed}.`,
-        "",
-      );
+    const more = g.count - g.full.length;
+    if (more > 0) {
+      const ids = [...new Set(g.rest.map((f) => f.connection))].slice(0, 30);
+      const listedIds = new Set(ids);
+      const unlisted = more - g.rest.filter((f) => listedIds.has(f.connection)).length;
+      const listed = ids.map(mdText).join(", ") + (unlisted > 0 ? `, and ${unlisted} more` : "");
+      out.push(`… and ${plural(more, `more ${mdCode(g.id)} finding`)} (${g.severity}, as above) on ${listed}.`, "");
     }
   }
   while (out[out.length - 1] === "") out.pop();

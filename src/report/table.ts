@@ -4,11 +4,14 @@ import type { AnalysisReport } from "../analysis/analyze.js";
 import type { ConnectionSummary, EndpointSummary } from "../connections/summary.js";
 import type { Finding } from "../findings/finding.js";
 import {
+  connectionsById,
+  type FindingGroup,
   groupFindings,
   hostPort,
   linkNames,
   offeredText,
   plural,
+  reportTotals,
   shiftText,
   shownCount,
   summarySentence,
@@ -77,8 +80,10 @@ export function renderTable(report: AnalysisReport, opts: TableOptions): string 
   const worst = worstByConnection(report.findings);
   lines.push(...wrapWords(summarySentence(report, worst), prose).map((l) => c.bold(l)));
   const rows = worstFirst(report.connections, worst);
-  const shown = rows.slice(0, shownCount(rows.length, opts.top));
-  if (rows.length === 0) lines.push("No TCP connections.");
+  // A long capture's report keeps only its worst connections: count from the totals.
+  const total = reportTotals(report).connections;
+  const shown = rows.slice(0, shownCount(total, opts.top));
+  if (total === 0) lines.push("No TCP connections.");
   else {
     lines.push("");
     if (shown.length > 0) {
@@ -94,21 +99,21 @@ export function renderTable(report: AnalysisReport, opts: TableOptions): string 
         ).map((l) => c.dim(l)),
       );
     }
-    if (shown.length < rows.length) {
+    if (shown.length < total) {
       const hint =
-        `Showing the ${shown.length} worst of ${rows.length} connections. --top N shows more; ` +
+        `Showing the ${shown.length} worst of ${total} connections. --top N shows more; ` +
         "every connection is in an exported report: --format csv -o FILE (or json, ndjson, html).";
       lines.push(...wrapWords(hint, prose));
     }
   }
   if (report.findings.length > 0) {
     lines.push("", c.bold("Findings"));
-    const conns = new Map(report.connections.map((x) => [x.id, x]));
-    for (const g of groupFindings(report.findings)) {
+    const conns = connectionsById(report);
+    for (const g of groupFindings(report)) {
       for (const f of g.full) lines.push(...renderFinding(f, c, { width, connection: conns.get(f.connection) }));
-      if (g.rest.length > 0) lines.push(...groupLine(g.id, g.severity, g.rest, c, prose));
+      if (g.count > g.full.length) lines.push(...groupLine(g, c, prose));
     }
-  } else if (rows.length > 0) {
+  } else if (total > 0) {
     lines.push("", "No findings: window scaling looks healthy on every connection.");
   }
   return `${lines.join("\n")}\n`;
@@ -215,20 +220,17 @@ function connectionTable(shown: ConnectionSummary[], worst: Map<string, Worst>, 
   return text.map((l, k) => (k < headHeight && c.level > 0 ? c.cyan(l) : l)).join("\n");
 }
 
-function groupLine(
-  id: string,
-  severity: Finding["severity"],
-  rest: Finding[],
-  c: ChalkInstance,
-  width: number,
-): string[] {
+function groupLine(g: FindingGroup, c: ChalkInstance, width: number): string[] {
   const MAX_IDS = 12;
-  const ids = [...new Set(rest.map((f) => f.connection))];
-  const listed = ids.slice(0, MAX_IDS).join(", ") + (ids.length > MAX_IDS ? `, and ${ids.length - MAX_IDS} more` : "");
+  const more = g.count - g.full.length;
+  const ids = [...new Set(g.rest.map((f) => f.connection))].slice(0, MAX_IDS);
+  const listedIds = new Set(ids);
+  const unlisted = more - g.rest.filter((f) => listedIds.has(f.connection)).length;
+  const listed = ids.join(", ") + (unlisted > 0 ? `, and ${unlisted} more` : "");
   const text =
-    `... and ${plural(rest.length, `more ${id} finding`)} (${severity}, as above) on ${listed}. ` +
+    `... and ${plural(more, `more ${g.id} finding`)} (${g.severity}, as above) on ${listed}. ` +
     "All of them in full: --format json, md or html.";
-  return wrapIndented(text, width, "  ", "    ").map((l) => paint(c, severity, l));
+  return wrapIndented(text, width, "  ", "    ").map((l) => paint(c, g.severity, l));
 }
 
 export interface FindingOptions {

@@ -1,16 +1,18 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { type AnalysisReport, type AnalyzeOptions, analyze } from "../../analysis/analyze.js";
+import { type AnalysisReport, type AnalysisRun, analyzeStream } from "../../analysis/analyze.js";
+import { WorstConnections } from "../../analysis/worst-connections.js";
 import type { Severity } from "../../findings/finding.js";
-import { renderCsv } from "../../report/csv.js";
+import { CsvWriter, renderCsv } from "../../report/csv.js";
 import { renderHtml } from "../../report/html.js";
-import { renderJson } from "../../report/json.js";
+import { JsonReportWriter, renderJsonReport } from "../../report/json.js";
 import { renderMarkdown } from "../../report/markdown.js";
-import { impliedExitStatus, plural, severityCounts } from "../../report/model.js";
-import { renderNdjson } from "../../report/ndjson.js";
+import { DEFAULT_TOP, type FailOn, impliedExitStatus, plural } from "../../report/model.js";
+import { NdjsonWriter, renderNdjson } from "../../report/ndjson.js";
+import type { ReportWriter } from "../../report/stream.js";
 import { DEFAULT_WIDTH, renderTable } from "../../report/table.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG } from "../exit-codes.js";
 import { restoreStdinArg } from "../stdin-arg.js";
-import { colorFor, emit, type ReportText } from "../terminal.js";
+import { colorFor, openOutput, type ReportText } from "../terminal.js";
 
 export const FORMATS = ["table", "json", "ndjson", "csv", "md", "html"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -32,14 +34,32 @@ export function terminalWidth(stream: NodeJS.WriteStream, toFile: boolean): numb
   return Number.isInteger(env) && env > 0 ? env : DEFAULT_WIDTH;
 }
 
-/** Every format is rendered from the one report model; none recomputes anything. */
+/** The formats written while the analysis runs, a connection at a time: nothing is kept. */
+export function streamedWriter(format: Format, failOn: FailOn): (ReportWriter & { abort?(): void }) | null {
+  switch (format) {
+    case "json":
+      return new JsonReportWriter(failOn);
+    case "ndjson":
+      return new NdjsonWriter(failOn);
+    case "csv":
+      return new CsvWriter();
+    default:
+      return null;
+  }
+}
+
+/**
+ * Every format is rendered from the one report model; none recomputes anything. (The CLI streams
+ * json, ndjson and csv through streamedWriter() instead; these give the same text for a report
+ * already in memory.)
+ */
 export function renderReport(
   report: AnalysisReport,
   args: Pick<AnalyzeArgs, "format" | "output" | "top" | "color" | "failOn">,
 ): ReportText {
   switch (args.format) {
     case "json":
-      return renderJson(report);
+      return renderJsonReport(report, args.failOn);
     case "ndjson":
       return renderNdjson(report, { failOn: args.failOn });
     case "csv":
@@ -118,40 +138,60 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       .example("tcpdump -w - -U tcp | $0 analyze -", "read a capture from stdin")
       .epilog(HELP_EPILOG) as unknown as Argv<AnalyzeArgs>,
   handler: async (args: ArgumentsCamelCase<AnalyzeArgs>) => {
-    // The HTML report charts each connection over time: ask the analysis to record a timeline.
-    // Progress goes to stderr, only when a person is watching it, at most four times a second.
+    // json, ndjson and csv are written as connections finish; table, md and html need the worst
+    // connections first, so only those are kept (a bounded heap) with exact counts of the rest.
+    const toStdout = args.output === undefined || args.output === "-";
+    const writer = streamedWriter(args.format, args.failOn);
+    const worst = writer === null ? new WorstConnections(args.top ?? DEFAULT_TOP) : null;
+    // Progress goes to stderr, only when a person is watching it (and not into records streaming
+    // to the same terminal), at most four times a second.
     let shown = false;
     let lastShown = Date.now();
-    const progress = process.stderr.isTTY
-      ? (packets: number, connections: number) => {
-          if (Date.now() - lastShown < 250) return;
-          lastShown = Date.now();
-          shown = true;
-          process.stderr.write(`\r\x1b[Kwscale: ${packets} packets, ${connections} connections`);
-        }
-      : undefined;
-    const options: AnalyzeOptions & { timeline?: boolean } = {
-      idleTimeout: args.idleTimeout,
-      timeline: args.format === "html",
-      onProgress: progress,
-    };
-    let report: Awaited<ReturnType<typeof analyze>>;
+    const progress =
+      process.stderr.isTTY && !(writer !== null && toStdout && process.stdout.isTTY)
+        ? (packets: number, connections: number) => {
+            if (Date.now() - lastShown < 250) return;
+            lastShown = Date.now();
+            shown = true;
+            process.stderr.write(`\r\x1b[Kwscale: ${packets} packets, ${connections} connections`);
+          }
+        : undefined;
+    const out = openOutput(args.output);
+    let run: AnalysisRun;
     try {
-      report = await analyze(args.files.map(restoreStdinArg), options);
-    } finally {
+      run = await analyzeStream(args.files.map(restoreStdinArg), {
+        idleTimeout: args.idleTimeout,
+        // The HTML report charts each connection over time: ask the analysis to record a timeline.
+        timeline: args.format === "html",
+        onProgress: progress,
+        onConnection: writer ? (summary, found) => writer.add(summary, found) : (s, f) => worst!.add(s, f),
+        drain: writer ? () => out.write(writer.take()) : undefined,
+      });
       if (shown) process.stderr.write("\r\x1b[K");
+      shown = false;
+      await out.write(writer ? writer.end(run) : toPieces(renderReport(worst!.report(run.inputs), args)));
+      await out.close();
+    } catch (e) {
+      if (shown) process.stderr.write("\r\x1b[K");
+      writer?.abort?.();
+      await out.abort();
+      throw e;
     }
-    await emit(renderReport(report, args), args.output);
-    for (const input of report.inputs) {
+    for (const input of run.inputs) {
       for (const w of input.warnings)
         process.stderr.write(`wscale: warning: ${input.path}: byte ${w.offset}: ${w.message}\n`);
     }
-    const counts = severityCounts(report.findings);
+    const tally = (writer ?? worst!).tally;
     if (args.output !== undefined && args.output !== "-" && process.stderr.isTTY) {
+      const found = tally.findings.error + tally.findings.warn + tally.findings.info;
       process.stderr.write(
-        `wscale: wrote ${args.output} (${args.format}: ${plural(report.connections.length, "connection")}, ${plural(report.findings.length, "finding")})\n`,
+        `wscale: wrote ${args.output} (${args.format}: ${plural(tally.connections, "connection")}, ${plural(found, "finding")})\n`,
       );
     }
-    process.exitCode = impliedExitStatus(counts, args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK;
+    process.exitCode = impliedExitStatus(tally.findings, args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK;
   },
 };
+
+function toPieces(text: ReportText): Iterable<string | Uint8Array> {
+  return typeof text === "string" ? [text] : text;
+}

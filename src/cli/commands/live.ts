@@ -1,12 +1,15 @@
 import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { analyze } from "../../analysis/analyze.js";
+import { analyzeStream } from "../../analysis/analyze.js";
+import { WorstConnections } from "../../analysis/worst-connections.js";
 import type { Connection } from "../../connections/connection.js";
 import { connectionId, summarize } from "../../connections/summary.js";
 import { evaluateFindings } from "../../findings/evaluate.js";
 import type { Finding, Severity } from "../../findings/finding.js";
-import { renderJson } from "../../report/json.js";
-import { impliedExitStatus, severityCounts } from "../../report/model.js";
+import { JsonReportWriter } from "../../report/json.js";
+import { DEFAULT_TOP, impliedExitStatus } from "../../report/model.js";
+import { NdjsonWriter } from "../../report/ndjson.js";
 import { renderFinding, renderTable } from "../../report/table.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG, settleBeforeExit } from "../exit-codes.js";
 import { restoreStdinArg } from "../stdin-arg.js";
@@ -61,7 +64,16 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
   handler: async (args: ArgumentsCamelCase<LiveArgs>) => {
     const color = colorFor(process.stdout, !args.color);
     const out = (line: string) => process.stdout.write(`${line}\n`);
-    const ndjson = args.format === "ndjson";
+    // ndjson and json are streamed as events happen (the same writers as analyze); the table
+    // keeps only the worst connections for the final report, with exact counts of the rest.
+    const ndjson = args.format === "ndjson" ? new NdjsonWriter(args.failOn) : null;
+    const json = args.format === "json" ? new JsonReportWriter(args.failOn) : null;
+    const worst = args.format === "table" ? new WorstConnections(DEFAULT_TOP) : null;
+    const tally = (ndjson ?? json ?? worst!).tally;
+    // Written at once, in order; between reads the analysis waits for stdout to drain.
+    const flush = () => {
+      for (const piece of (ndjson ?? json)?.take() ?? []) process.stdout.write(piece);
+    };
     const status = process.stderr.isTTY ? new StatusLine() : null;
 
     let tcpdump: Tcpdump | null = null;
@@ -86,6 +98,7 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
 
+    // Finding ids announced per open connection: each finding is printed once, when established.
     const printed = new Map<string, Set<string>>();
     let findings = 0;
     const announce = (f: Finding) => {
@@ -95,7 +108,7 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       printed.set(f.connection, seen);
       findings++;
       status?.clear();
-      if (ndjson) out(JSON.stringify({ type: "finding", ...f }));
+      if (ndjson) ndjson.finding(f);
       else if (args.format === "table") out(renderFinding(f, color).join("\n"));
     };
     // Evaluate open connections on a timer too: a crawling transfer may send nothing for a while.
@@ -111,22 +124,33 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
         lookedAt.set(conn, conn.packets);
         for (const f of evaluateFindings(conn, summarize(conn))) if (f.severity !== "info") announce(f);
       }
+      flush();
       status?.show(`wscale: ${packetsRead} packets, ${open} open connections, ${findings} findings`);
     };
     const timer = setInterval(evaluateOpen, EVALUATE_EVERY_MS);
-    const report = await analyze([restoreStdinArg(args.input ?? "-")], {
+    const run = await analyzeStream([restoreStdinArg(args.input ?? "-")], {
       idleTimeout: args.idleTimeout,
       stdin,
       stop,
       onHandshake(conn: Connection) {
         status?.clear();
-        const summary = summarize(conn);
-        if (ndjson) out(JSON.stringify({ type: "handshake", connection: summary }));
+        if (ndjson) ndjson.handshake(summarize(conn));
         else if (args.format === "table") out(handshakeLine(conn));
       },
       onConnection(summary, found) {
-        for (const f of found) announce(f);
-        if (ndjson) out(JSON.stringify({ type: "connection", connection: summary }));
+        if (json) json.add(summary, found);
+        else {
+          for (const f of found) announce(f);
+          if (ndjson) {
+            ndjson.connection(summary);
+            ndjson.tally.add(summary, found);
+          } else worst!.add(summary, found);
+        }
+        printed.delete(summary.id);
+      },
+      drain() {
+        flush();
+        return process.stdout.writableNeedDrain ? once(process.stdout, "drain").then(() => {}) : undefined;
       },
       onRead(live, packets) {
         openConnections = live;
@@ -144,18 +168,17 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     process.off("SIGTERM", onSignal);
     tcpdump?.child.kill("SIGINT");
 
-    if (ndjson) {
-      out(JSON.stringify({ type: "report", ...report }));
-    } else if (args.format === "json") {
-      await emit(renderJson(report), undefined);
-    } else {
+    if (worst) {
       out("");
-      await emit(renderTable(report, { color }), undefined);
+      await emit(renderTable(worst.report(run.inputs), { color }), undefined);
+    } else {
+      flush();
+      await emit((ndjson ?? json)!.end(run), undefined);
     }
     // Stopped by a signal while the pipe stays open, a read of stdin may still be pending: it
     // would keep the process alive, so leave explicitly once the report is out.
     await settleBeforeExit();
-    process.exit(impliedExitStatus(severityCounts(report.findings), args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK);
+    process.exit(impliedExitStatus(tally.findings, args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK);
   },
 };
 

@@ -1,0 +1,107 @@
+import type { ConnectionSummary } from "../connections/summary.js";
+import { type Finding, SEVERITY_RANK, type Severity } from "../findings/finding.js";
+
+export type SeverityCounts = Record<Severity, number>;
+
+/** The verdict of a connection with no finding at all. */
+export const OK = "ok";
+
+export interface VerdictCount {
+  /** A finding id, or "ok". */
+  verdict: string;
+  severity: Severity | null;
+  connections: number;
+}
+
+export interface FindingCount {
+  id: string;
+  severity: Severity;
+  count: number;
+}
+
+/** Exact counts over every connection of a run, however few of them a report keeps. */
+export interface ReportTotals {
+  connections: number;
+  findings: SeverityCounts;
+  /** Connections per verdict (each one's worst finding id, or "ok"), the worst severity first, then the most frequent. */
+  verdicts: VerdictCount[];
+  /** Findings per id and severity, in order of first appearance. */
+  findingIds: FindingCount[];
+}
+
+/** A connection's worst finding: the first one of the highest severity, in the analysis' order. */
+export function worstFinding(findings: readonly Finding[]): Finding | null {
+  let worst: Finding | null = null;
+  for (const f of findings) if (worst === null || SEVERITY_RANK[f.severity] > SEVERITY_RANK[worst.severity]) worst = f;
+  return worst;
+}
+
+/**
+ * Counts kept as connections and their findings stream by: nothing per connection is kept, so a
+ * note repeated on a million connections costs one counter (Zeek samples its weirds the same way).
+ */
+export class Tally {
+  connections = 0;
+  readonly findings: SeverityCounts = { error: 0, warn: 0, info: 0 };
+  private readonly verdicts = new Map<string, VerdictCount>();
+  private readonly ids = new Map<string, FindingCount>();
+
+  /** One finished connection and its findings (`null`: findings that name no reported connection). */
+  add(conn: ConnectionSummary | null, findings: readonly Finding[]): void {
+    this.countFindings(findings);
+    if (conn !== null) this.countConnection(findings);
+  }
+
+  /** Findings by severity and by id. */
+  countFindings(findings: readonly Finding[]): void {
+    for (const f of findings) {
+      this.findings[f.severity]++;
+      const key = `${f.severity} ${f.id}`;
+      const c = this.ids.get(key);
+      if (c) c.count++;
+      else this.ids.set(key, { id: f.id, severity: f.severity, count: 1 });
+    }
+  }
+
+  /** One connection, under the verdict its findings give it. */
+  countConnection(findings: readonly Finding[]): void {
+    this.connections++;
+    const worst = worstFinding(findings);
+    const key = worst === null ? OK : `${worst.severity} ${worst.id}`;
+    const v = this.verdicts.get(key);
+    if (v) v.connections++;
+    else
+      this.verdicts.set(key, {
+        verdict: worst === null ? OK : worst.id,
+        severity: worst === null ? null : worst.severity,
+        connections: 1,
+      });
+  }
+
+  totals(): ReportTotals {
+    const rank = (v: VerdictCount) => (v.severity === null ? -1 : SEVERITY_RANK[v.severity]);
+    return {
+      connections: this.connections,
+      findings: { ...this.findings },
+      verdicts: [...this.verdicts.values()]
+        .map((v) => ({ ...v }))
+        .sort((a, b) => rank(b) - rank(a) || b.connections - a.connections || a.verdict.localeCompare(b.verdict)),
+      findingIds: [...this.ids.values()].map((c) => ({ ...c })),
+    };
+  }
+}
+
+/** The counts of a report whose connections and findings are all in memory. */
+export function totalsOf(connections: readonly ConnectionSummary[], findings: readonly Finding[]): ReportTotals {
+  const byConn = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const list = byConn.get(f.connection);
+    if (list) list.push(f);
+    else byConn.set(f.connection, [f]);
+  }
+  const tally = new Tally();
+  // Findings in their own order, so that findingIds keeps the order of first appearance.
+  tally.countFindings(findings);
+  for (const c of connections) tally.countConnection(byConn.get(c.id) ?? []);
+  return tally.totals();
+}

@@ -65,6 +65,8 @@ export interface AnalyzeOptions {
   onProgress?(packets: number, connections: number): void;
   /** Called after each read with a way to list the connections still open (live mode evaluates them early). */
   onRead?(live: () => Iterable<Connection>, packets: number): void;
+  /** Reuse finished connections' objects (default true; tests compare with false). */
+  reuseConnections?: boolean;
   /** Resolves when reading should stop early (live mode after SIGINT grace). */
   stop?: Promise<void>;
   stdin?: NodeJS.ReadableStream;
@@ -93,18 +95,17 @@ export function createSource(format: CaptureFormat): SegmentSource {
  * started. Throws InputError only for an input that cannot be read at all.
  */
 export async function analyzeStream(paths: string[], opts: AnalyzeOptions): Promise<AnalysisRun> {
-  // The connections still open at the end: sorted into the order they started before handing over.
-  let atEnd: { seq: number; summary: ConnectionSummary; found: Finding[] }[] | null = null;
   const tracker = new ConnectionTracker({
     idleTimeout: opts.idleTimeout,
     timeline: opts.timeline,
+    // Nothing below keeps a Connection past onFinal: its objects serve the next one.
+    reuse: opts.reuseConnections ?? true,
     onHandshake: opts.onHandshake,
     onFinal(conn) {
       const summary = summarize(conn);
       const found = evaluateFindings(conn, summary);
       if (summary.timeline && conn.timeline) markFindings(summary.timeline, conn, found);
-      if (atEnd !== null) atEnd.push({ seq: conn.seq, summary, found });
-      else opts.onConnection?.(summary, found);
+      opts.onConnection?.(summary, found);
     },
   });
   const inputs: Input[] = [];
@@ -141,11 +142,8 @@ export async function analyzeStream(paths: string[], opts: AnalyzeOptions): Prom
       warnings: i.source.error ? [...i.source.warnings, i.source.error] : i.source.warnings,
     };
   });
-  atEnd = [];
-  tracker.flush();
-  const last = atEnd.sort((a, b) => a.seq - b.seq);
-  atEnd = null;
-  for (const c of last) opts.onConnection?.(c.summary, c.found);
+  // What is still open, a batch at a time so that its output is written as it goes.
+  while (tracker.flush(FLUSH_BATCH) > 0) await opts.drain?.();
   return { schemaVersion: SCHEMA_VERSION, inputs: summaries };
 }
 
@@ -178,6 +176,13 @@ function markFindings(timeline: Timeline, conn: Connection, found: Finding[]): v
 }
 
 const PROGRESS_EVERY = 1 << 16;
+/**
+ * Output is handed on every 4096 segments too, not only between reads: a 4 MiB read of short
+ * connections finishes thousands of them, megabytes of NDJSON that would wait in memory.
+ */
+const DRAIN_MASK = (1 << 12) - 1;
+/** Connections still open at the end are finalised this many at a time. */
+const FLUSH_BATCH = 512;
 
 interface Stop {
   value: boolean;
@@ -193,7 +198,7 @@ async function runSingle(input: Input, tracker: ConnectionTracker, opts: Analyze
     const more = await nextChunk(input, stopped, opts);
     while (source.next(seg)) {
       tracker.segment(seg);
-      n++;
+      if ((++n & DRAIN_MASK) === 0 && opts.drain) await opts.drain();
     }
     if (!more || stopped.value || source.error) break;
     if (opts.onProgress && source.packets >= nextProgress) {
@@ -232,7 +237,8 @@ async function runMerged(inputs: Input[], tracker: ConnectionTracker, opts: Anal
     tracker.segment(best.seg);
     best.segments++;
     best.pending = false;
-    if (opts.onProgress && ++packets % PROGRESS_EVERY === 0) opts.onProgress(packets, tracker.started);
+    if ((++packets & DRAIN_MASK) === 0 && opts.drain) await opts.drain();
+    if (opts.onProgress && packets % PROGRESS_EVERY === 0) opts.onProgress(packets, tracker.started);
   }
 }
 

@@ -52,6 +52,16 @@ export class Connection {
     this.server.peer = this.client;
   }
 
+  /** Back to the state of a new Connection, keeping its two Endpoint objects (the tracker reuses it). */
+  reset(): void {
+    const { client, server } = this;
+    Object.assign(this, BLANK);
+    (this as { client: Endpoint }).client = client;
+    (this as { server: Endpoint }).server = server;
+    client.reset();
+    server.reset();
+  }
+
   get handshake(): HandshakeState {
     if (this.client.syn && this.server.syn) return "complete";
     if (this.client.syn || this.server.syn) return "partial";
@@ -342,3 +352,6 @@ function sameOptions(a: SynInfo, b: SynInfo): boolean {
     JSON.stringify(a.wscale) === JSON.stringify(b.wscale)
   );
 }
+
+/** A new Connection's fields, copied by reset(). Never changed. */
+const BLANK = new Connection();

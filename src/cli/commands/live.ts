@@ -72,7 +72,8 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     const tally = (ndjson ?? json ?? worst!).tally;
     // Written at once, in order; between reads the analysis waits for stdout to drain.
     const flush = () => {
-      for (const piece of (ndjson ?? json)?.take() ?? []) process.stdout.write(piece);
+      const writer = ndjson ?? json;
+      for (const piece of writer?.take() ?? []) process.stdout.write(piece, () => writer!.release(piece));
     };
     const status = process.stderr.isTTY ? new StatusLine() : null;
 
@@ -115,13 +116,15 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     let openConnections: () => Iterable<Connection> = () => [];
     let packetsRead = 0;
     // Only connections that saw packets since their last look: a busy link has many idle ones.
-    const lookedAt = new WeakMap<Connection, number>();
+    // Keyed by id, not by object: the tracker reuses a finished connection's objects.
+    const lookedAt = new Map<string, number>();
     const evaluateOpen = () => {
       let open = 0;
       for (const conn of openConnections()) {
         open++;
-        if (lookedAt.get(conn) === conn.packets) continue;
-        lookedAt.set(conn, conn.packets);
+        const id = connectionId(conn);
+        if (lookedAt.get(id) === conn.packets) continue;
+        lookedAt.set(id, conn.packets);
         for (const f of evaluateFindings(conn, summarize(conn))) if (f.severity !== "info") announce(f);
       }
       flush();
@@ -147,6 +150,7 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
           } else worst!.add(summary, found);
         }
         printed.delete(summary.id);
+        lookedAt.delete(summary.id);
       },
       drain() {
         flush();

@@ -19,8 +19,11 @@ export type ReportText = string | Iterable<string | Uint8Array>;
  * the target that is renamed over it once complete (never half a report under the target's name).
  */
 export interface ReportOutput {
-  /** Write these pieces; resolves when the output can take more (it waits for a slow reader). */
-  write(pieces: Iterable<string | Uint8Array>): Promise<void>;
+  /**
+   * Write these pieces; resolves when the output can take more (it waits for a slow reader).
+   * `written` is called with each piece once the output no longer needs it.
+   */
+  write(pieces: Iterable<string | Uint8Array>, written?: (piece: Uint8Array) => void): Promise<void>;
   /** Everything is written: flush, and put the file in place. */
   close(): Promise<void>;
   /** Something failed: remove the temporary file. */
@@ -30,7 +33,7 @@ export interface ReportOutput {
 export function openOutput(outFile: string | undefined): ReportOutput {
   if (outFile === undefined || outFile === "-") {
     return {
-      write: (pieces) => writePieces(process.stdout, pieces),
+      write: (pieces, written) => writePieces(process.stdout, pieces, written),
       close: () => new Promise<void>((resolve, reject) => process.stdout.write("", (e) => (e ? reject(e) : resolve()))),
       abort: async () => {},
     };
@@ -42,9 +45,9 @@ export function openOutput(outFile: string | undefined): ReportOutput {
     failure ??= e;
   });
   return {
-    async write(pieces) {
+    async write(pieces, written) {
       if (failure) throw failure;
-      await writePieces(file, pieces);
+      await writePieces(file, pieces, written);
     },
     async close() {
       if (failure) throw failure;
@@ -71,8 +74,26 @@ export async function emit(text: ReportText, outFile: string | undefined): Promi
 }
 
 /** Write every piece, waiting for the stream to drain when it asks to (an error while waiting rejects). */
-async function writePieces(stream: NodeJS.WritableStream, pieces: Iterable<string | Uint8Array>): Promise<void> {
+async function writePieces(
+  stream: NodeJS.WritableStream,
+  pieces: Iterable<string | Uint8Array>,
+  written?: (piece: Uint8Array) => void,
+): Promise<void> {
+  let unconfirmed = 0;
+  const done = (piece: Uint8Array) => () => {
+    unconfirmed--;
+    written!(piece);
+  };
   for (const piece of pieces) {
-    if (!stream.write(piece)) await once(stream as unknown as EventEmitter, "drain");
+    let more: boolean;
+    if (written && typeof piece !== "string") {
+      unconfirmed++;
+      more = stream.write(piece, done(piece));
+    } else more = stream.write(piece);
+    if (!more) await once(stream as unknown as EventEmitter, "drain");
+    // A synchronous stdout (a file, a pipe) confirms on the next tick: let it, so that the pieces
+    // can be reused before more are made.
+    else if (unconfirmed >= 2) await new Promise((resolve) => process.nextTick(resolve));
   }
+  if (unconfirmed > 0) await new Promise((resolve) => process.nextTick(resolve));
 }

@@ -96,8 +96,12 @@ export class CsvWriter implements ReportWriter {
     this.out.text(`${row}\r\n`);
   }
 
-  take(): Uint8Array[] {
-    return this.out.take();
+  take(all = true): Uint8Array[] {
+    return all ? this.out.take() : this.out.takeFull();
+  }
+
+  release(piece: Uint8Array): void {
+    this.out.release(piece);
   }
 
   end(_run: AnalysisRun): Uint8Array[] {

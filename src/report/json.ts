@@ -66,11 +66,15 @@ export class JsonReportWriter implements ReportWriter {
       this.found.text(this.findings++ === 0 ? "    " : ",\n    ");
       this.found.text(JSON.stringify(f));
     }
-    for (const piece of this.found.takeFull()) this.spill.push(piece);
+    for (const piece of this.found.takeFull()) this.spill.push(piece, (p) => this.found.release(p));
   }
 
-  take(): Uint8Array[] {
-    return this.out.take();
+  take(all = true): Uint8Array[] {
+    return all ? this.out.take() : this.out.takeFull();
+  }
+
+  release(piece: Uint8Array): void {
+    this.out.release(piece);
   }
 
   *end(run: AnalysisRun): Generator<Uint8Array> {
@@ -81,7 +85,7 @@ export class JsonReportWriter implements ReportWriter {
       out.text('  "findings": [\n');
       yield* out.take();
       for (const piece of this.found.take()) this.spill.push(piece);
-      yield* this.spill.drain();
+      yield* this.spill.drain(() => this.out.allocate());
       out.text("\n  ],\n");
     }
     const { inputs, summary, failOn, exitStatus } = reportEnd(run, this.tally.totals(), this.failOn);

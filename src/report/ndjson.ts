@@ -55,8 +55,12 @@ export class NdjsonWriter implements ReportWriter {
     this.tally.add(conn, findings);
   }
 
-  take(): Uint8Array[] {
-    return this.out.take();
+  take(all = true): Uint8Array[] {
+    return all ? this.out.take() : this.out.takeFull();
+  }
+
+  release(piece: Uint8Array): void {
+    this.out.release(piece);
   }
 
   end(run: AnalysisRun): Uint8Array[] {

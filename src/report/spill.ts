@@ -4,7 +4,6 @@ import { join } from "node:path";
 
 /** Bytes kept in memory before a spill goes to a temporary file. */
 const IN_MEMORY = 8 << 20;
-const READ_BACK = 1 << 20;
 
 /**
  * Bytes to be written later, in order: the JSON report's findings, which follow the whole
@@ -25,7 +24,8 @@ export class Spill {
     return this.memoryBytes + this.fileBytes;
   }
 
-  push(piece: Uint8Array): void {
+  /** Keep these bytes; `written` is called with the piece if it went to the file (it may be reused). */
+  push(piece: Uint8Array, written?: (piece: Uint8Array) => void): void {
     if (piece.length === 0) return;
     if (this.fd < 0 && this.memoryBytes + piece.length <= this.limit) {
       this.memory.push(piece);
@@ -35,10 +35,14 @@ export class Spill {
     if (this.fd < 0) this.fd = openAnonymous();
     for (let off = 0; off < piece.length; ) off += writeSync(this.fd, piece, off, piece.length - off);
     this.fileBytes += piece.length;
+    written?.(piece);
   }
 
-  /** Everything pushed, in order; the spill is empty (and its file closed) afterwards. */
-  *drain(): Generator<Uint8Array> {
+  /**
+   * Everything pushed, in order; the spill is empty (and its file closed) afterwards. What was in
+   * the file is read back into buffers from `allocate`, one at a time.
+   */
+  *drain(allocate: () => Buffer = () => Buffer.allocUnsafe(1 << 20)): Generator<Uint8Array> {
     const memory = this.memory;
     this.memory = [];
     this.memoryBytes = 0;
@@ -47,15 +51,16 @@ export class Spill {
     const fd = this.fd;
     try {
       for (let pos = 0; pos < this.fileBytes; ) {
-        const buf = Buffer.allocUnsafe(Math.min(READ_BACK, this.fileBytes - pos));
+        const buf = allocate();
+        const want = Math.min(buf.length, this.fileBytes - pos);
         let got = 0;
-        while (got < buf.length) {
-          const n = readSync(fd, buf, got, buf.length - got, pos + got);
+        while (got < want) {
+          const n = readSync(fd, buf, got, want - got, pos + got);
           if (n === 0) throw new Error("temporary file shrank while being read back");
           got += n;
         }
         pos += got;
-        yield buf;
+        yield buf.subarray(0, got);
       }
     } finally {
       this.close();

@@ -15,8 +15,13 @@ export interface ReportWriter {
   readonly tally: Tally;
   /** A finished connection and its findings. */
   add(conn: ConnectionSummary, findings: readonly Finding[]): void;
-  /** What was rendered since the last take(), to be written now. */
-  take(): Uint8Array[];
+  /**
+   * What was rendered since the last take(), to be written now; with `all` false only whole
+   * pieces (about 512 KiB), so that frequent calls do not make many small writes.
+   */
+  take(all?: boolean): Uint8Array[];
+  /** A piece from take() or end() has been written: its memory may be reused. */
+  release(piece: Uint8Array): void;
   /** The rest of the report, once the run is over. */
   end(run: AnalysisRun): Iterable<Uint8Array>;
 }

@@ -165,11 +165,12 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         timeline: args.format === "html",
         onProgress: progress,
         onConnection: writer ? (summary, found) => writer.add(summary, found) : (s, f) => worst!.add(s, f),
-        drain: writer ? () => out.write(writer.take()) : undefined,
+        drain: writer ? () => out.write(writer.take(false), (p) => writer.release(p)) : undefined,
       });
       if (shown) process.stderr.write("\r\x1b[K");
       shown = false;
-      await out.write(writer ? writer.end(run) : toPieces(renderReport(worst!.report(run.inputs), args)));
+      if (writer) await out.write(writer.end(run), (p) => writer.release(p));
+      else await out.write(toPieces(renderReport(worst!.report(run.inputs), args)));
       await out.close();
     } catch (e) {
       if (shown) process.stderr.write("\r\x1b[K");

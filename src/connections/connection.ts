@@ -1,5 +1,6 @@
 import { ACK, FIN, OptionsState, RST, SYN, type TcpSegment } from "../decode/segment.js";
 import { Endpoint, type SynInfo } from "./endpoint.js";
+import { fieldCopier } from "./field-copier.js";
 import { seqAfter, seqDiff } from "./seq.js";
 import type { TimelineRecorder } from "./timeline.js";
 import {
@@ -54,12 +55,9 @@ export class Connection {
 
   /** Back to the state of a new Connection, keeping its two Endpoint objects (the tracker reuses it). */
   reset(): void {
-    const { client, server } = this;
-    Object.assign(this, BLANK);
-    (this as { client: Endpoint }).client = client;
-    (this as { server: Endpoint }).server = server;
-    client.reset();
-    server.reset();
+    resetConnection(this);
+    this.client.reset();
+    this.server.reset();
   }
 
   get handshake(): HandshakeState {
@@ -353,5 +351,5 @@ function sameOptions(a: SynInfo, b: SynInfo): boolean {
   );
 }
 
-/** A new Connection's fields, copied by reset(). Never changed. */
-const BLANK = new Connection();
+/** Copies a new Connection's fields but its two Endpoint objects. */
+const resetConnection = fieldCopier(new Connection(), ["client", "server"]);

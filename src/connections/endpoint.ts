@@ -1,5 +1,6 @@
 import type { TcpSegment } from "../decode/segment.js";
 import { formatAddress } from "./address.js";
+import { fieldCopier } from "./field-copier.js";
 import { UNKNOWN, type WscaleOffer } from "./wscale.js";
 
 export type Role = "client" | "server";
@@ -168,10 +169,8 @@ export class Endpoint {
    * dead ones for the old-generation garbage collector (see bench/README.md).
    */
   reset(): void {
-    const { addr, peer } = this;
-    Object.assign(this, BLANK);
-    (this as { addr: Uint32Array }).addr = addr.fill(0);
-    this.peer = peer;
+    resetEndpoint(this);
+    this.addr.fill(0);
   }
 
   copyAddress(seg: TcpSegment, fromSource: boolean): void {
@@ -189,5 +188,5 @@ export class Endpoint {
   }
 }
 
-/** A new Endpoint's fields, copied by reset(). Never changed. */
-const BLANK = new Endpoint();
+/** Copies a new Endpoint's fields but its own address array and peer. */
+const resetEndpoint = fieldCopier(new Endpoint(), ["addr", "peer"]);

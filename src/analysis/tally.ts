@@ -25,7 +25,7 @@ export interface ReportTotals {
   findings: SeverityCounts;
   /** Connections per verdict (each one's worst finding id, or "ok"), the worst severity first, then the most frequent. */
   verdicts: VerdictCount[];
-  /** Findings per id and severity, in order of first appearance. */
+  /** Findings per id and severity (grouped by severity, each group in order of first appearance). */
   findingIds: FindingCount[];
 }
 
@@ -43,8 +43,9 @@ export function worstFinding(findings: readonly Finding[]): Finding | null {
 export class Tally {
   connections = 0;
   readonly findings: SeverityCounts = { error: 0, warn: 0, info: 0 };
-  private readonly verdicts = new Map<string, VerdictCount>();
-  private readonly ids = new Map<string, FindingCount>();
+  /** By severity ("ok": none), then by finding id: no key string is made per connection. */
+  private readonly verdicts = new Map<Severity | typeof OK, Map<string, VerdictCount>>();
+  private readonly ids = new Map<Severity, Map<string, FindingCount>>();
 
   /** One finished connection and its findings (`null`: findings that name no reported connection). */
   add(conn: ConnectionSummary | null, findings: readonly Finding[]): void {
@@ -56,10 +57,10 @@ export class Tally {
   countFindings(findings: readonly Finding[]): void {
     for (const f of findings) {
       this.findings[f.severity]++;
-      const key = `${f.severity} ${f.id}`;
-      const c = this.ids.get(key);
+      const bySeverity = inner(this.ids, f.severity);
+      const c = bySeverity.get(f.id);
       if (c) c.count++;
-      else this.ids.set(key, { id: f.id, severity: f.severity, count: 1 });
+      else bySeverity.set(f.id, { id: f.id, severity: f.severity, count: 1 });
     }
   }
 
@@ -67,15 +68,11 @@ export class Tally {
   countConnection(findings: readonly Finding[]): void {
     this.connections++;
     const worst = worstFinding(findings);
-    const key = worst === null ? OK : `${worst.severity} ${worst.id}`;
-    const v = this.verdicts.get(key);
+    const verdict = worst === null ? OK : worst.id;
+    const bySeverity = inner(this.verdicts, worst === null ? OK : worst.severity);
+    const v = bySeverity.get(verdict);
     if (v) v.connections++;
-    else
-      this.verdicts.set(key, {
-        verdict: worst === null ? OK : worst.id,
-        severity: worst === null ? null : worst.severity,
-        connections: 1,
-      });
+    else bySeverity.set(verdict, { verdict, severity: worst === null ? null : worst.severity, connections: 1 });
   }
 
   totals(): ReportTotals {
@@ -84,11 +81,18 @@ export class Tally {
       connections: this.connections,
       findings: { ...this.findings },
       verdicts: [...this.verdicts.values()]
+        .flatMap((m) => [...m.values()])
         .map((v) => ({ ...v }))
         .sort((a, b) => rank(b) - rank(a) || b.connections - a.connections || a.verdict.localeCompare(b.verdict)),
-      findingIds: [...this.ids.values()].map((c) => ({ ...c })),
+      findingIds: [...this.ids.values()].flatMap((m) => [...m.values()]).map((c) => ({ ...c })),
     };
   }
+}
+
+function inner<K, V>(outer: Map<K, Map<string, V>>, key: K): Map<string, V> {
+  let m = outer.get(key);
+  if (m === undefined) outer.set(key, (m = new Map()));
+  return m;
 }
 
 /** The counts of a report whose connections and findings are all in memory. */

@@ -110,7 +110,7 @@ export interface ReportSummary {
   findings: SeverityCounts & { total: number };
   /** Connections per verdict: their worst finding's id, or "ok" (the worst severity first, then the most frequent). */
   verdicts: Record<string, number>;
-  /** Findings per id, in order of first appearance. */
+  /** Findings per id. */
   findingIds: Record<string, number>;
 }
 

@@ -4,7 +4,7 @@
 // segments passed through a SharedArrayBuffer ring? Both modes run the same stages on the built
 // modules (dist/): decode -> tracker -> summary, findings and an NDJSON rendering that is dropped.
 // Usage: node bench/pipeline.mjs FILE single|pipeline   (prints one JSON line)
-import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { createSource } from "../dist/analysis/analyze.js";
 import { READ_PREFIX } from "../dist/capture/byte-window.js";
 import { openInput, READ_SIZE } from "../dist/capture/open.js";

@@ -57,8 +57,9 @@ export interface AnalyzeOptions {
    */
   onConnection?(summary: ConnectionSummary, findings: Finding[]): void;
   /**
-   * Called between reads: write out what onConnection buffered. Reading waits for the promise, so
-   * a slow consumer holds the analysis back instead of letting output pile up in memory.
+   * Called between reads, every 4096 segments and between batches of the connections finalised
+   * at the end: write out what onConnection buffered. The analysis waits for the promise, so a
+   * slow consumer holds it back instead of letting output pile up in memory.
    */
   drain?(): Promise<void> | undefined;
   /** Called now and then with the packets read so far (progress display). */

@@ -4,7 +4,7 @@
  * Nothing here recomputes analysis; these are views of the model.
  */
 import type { AnalysisReport, AnalysisRun, InputSummary } from "../analysis/analyze.js";
-import { OK, type ReportTotals, type SeverityCounts, totalsOf, type VerdictCount } from "../analysis/tally.js";
+import { OK, type ReportTotals, type SeverityCounts, Tally, totalsOf, type VerdictCount } from "../analysis/tally.js";
 import { connectionNumber, FINDINGS_IN_FULL_PER_ID } from "../analysis/worst-connections.js";
 import type { ConnectionSummary, EndpointSummary } from "../connections/summary.js";
 import { type Finding, SEVERITY_RANK, type Severity } from "../findings/finding.js";
@@ -74,18 +74,12 @@ export function severityCounts(findings: Iterable<Finding>): SeverityCounts {
  * then the most frequent.
  */
 export function verdictCounts(connections: readonly ConnectionSummary[], worst: Map<string, Worst>): VerdictCount[] {
-  const m = new Map<string, VerdictCount>();
+  const tally = new Tally();
   for (const c of connections) {
-    const f = worst.get(c.id)?.finding;
-    const key = f ? `${f.severity} ${f.id}` : OK;
-    const cur = m.get(key);
-    if (cur) cur.connections++;
-    else m.set(key, { verdict: f ? f.id : OK, severity: f ? f.severity : null, connections: 1 });
+    const w = worst.get(c.id);
+    tally.countConnection(w ? [w.finding] : []);
   }
-  const rank = (v: VerdictCount) => (v.severity === null ? -1 : SEVERITY_RANK[v.severity]);
-  return [...m.values()].sort(
-    (a, b) => rank(b) - rank(a) || b.connections - a.connections || a.verdict.localeCompare(b.verdict),
-  );
+  return tally.totals().verdicts;
 }
 
 /**

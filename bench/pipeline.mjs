@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Experiment (issue 13): is one big file analysed faster as a two-stage pipeline, reading and
-// decoding in a worker thread and tracking connections in the main thread, with the decoded
-// segments passed through a SharedArrayBuffer ring? Both modes run the same stages on the built
-// modules (dist/): decode -> tracker -> summary, findings and an NDJSON rendering that is dropped.
-// Usage: node bench/pipeline.mjs FILE single|pipeline   (prints one JSON line)
+// Issue 13's experiment for one big file: a two-stage pipeline, reading and decoding in a worker
+// thread and connection tracking (with summaries and findings) on the main thread, the decoded
+// segments passed through a SharedArrayBuffer ring, against both stages on one thread. Kept only
+// if it gives >= 1.4x on bulk; bench/README.md has what it gave.
+// Usage: node bench/pipeline.mjs FILE.pcap [--runs 5]      (after npm run build)
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { createSource } from "../dist/analysis/analyze.js";
 import { READ_PREFIX } from "../dist/capture/byte-window.js";
@@ -12,96 +12,104 @@ import { summarize } from "../dist/connections/summary.js";
 import { ConnectionTracker } from "../dist/connections/tracker.js";
 import { TcpSegment } from "../dist/decode/segment.js";
 import { evaluateFindings } from "../dist/findings/evaluate.js";
-import { NdjsonWriter } from "../dist/report/ndjson.js";
 
-/** 32-bit words per segment record (see put/get), and records in the ring. */
-const WORDS = 44;
-const RECORDS = 1 << 15;
-/** Head and tail are published every BATCH records: fewer atomic operations and wake-ups. */
-const BATCH = 512;
-const HEAD = 0;
-const TAIL = 1;
-const DONE = 2;
+/** One segment in the ring: Int32 fields, then the TSval/ack/seq as unsigned, the time as Float64. */
+const INTS = 36;
+const KINDS = 40;
+const SLOT_BYTES = 8 + INTS * 4 + KINDS + 8 * 8; // time, ints, option kinds, SACK edges
+const SLOTS = 1 << 14;
+const BATCH = 256;
 
-function put(w, f, r, s) {
-  const o = r * WORDS;
-  f[o >> 1] = s.time;
-  w[o + 2] = s.input;
-  w[o + 3] = s.frame;
-  for (let i = 0; i < 4; i++) {
-    w[o + 4 + i] = s.src[i];
-    w[o + 8 + i] = s.dst[i];
-  }
-  w[o + 12] = s.ttl;
-  w[o + 13] = s.ipId;
-  w[o + 14] =
-    s.ipVersion |
-    (s.dontFragment ? 1 << 8 : 0) |
-    (s.fragmented ? 1 << 9 : 0) |
-    (s.sackPermitted ? 1 << 10 : 0) |
-    (s.hasTimestamp ? 1 << 11 : 0) |
-    (s.optionsState << 12) |
-    (s.flags << 16);
-  w[o + 15] = s.srcPort | (s.dstPort << 16);
-  w[o + 16] = s.seq;
-  w[o + 17] = s.ack;
-  w[o + 18] = s.window | (s.headerLength << 16);
-  w[o + 19] = s.payloadLength;
-  w[o + 20] = s.mss;
-  w[o + 21] = s.wscale;
-  w[o + 22] = s.wscaleLength | (s.wscaleCount << 8) | (s.sackCount << 16) | (s.optionCount << 24);
-  w[o + 23] = s.tsVal;
-  w[o + 24] = s.tsEcr;
-  for (let i = 0; i < 2 * s.sackCount; i++) w[o + 25 + i] = s.sack[i];
-  w[o + 33] = s.longestNopRun;
-  const kinds = new Uint8Array(w.buffer, (o + 34) * 4, 40);
-  kinds.set(s.optionKinds.subarray(0, Math.min(40, s.optionCount)));
+/** Decoded segments in, a stream of fixed-size slots out (and back). */
+function ring(sab) {
+  return {
+    ctl: new Int32Array(sab, 0, 4), // [0] written, [1] read, [2] done
+    f64: new Float64Array(sab, 16),
+    i32: new Int32Array(sab, 16),
+    u8: new Uint8Array(sab, 16),
+  };
 }
 
-function get(w, f, r, s, kinds) {
-  const o = r * WORDS;
-  s.time = f[o >> 1];
-  s.input = w[o + 2];
-  s.frame = w[o + 3];
-  for (let i = 0; i < 4; i++) {
-    s.src[i] = w[o + 4 + i];
-    s.dst[i] = w[o + 8 + i];
-  }
-  s.ttl = w[o + 12];
-  s.ipId = w[o + 13];
-  const b = w[o + 14];
-  s.ipVersion = b & 0xff;
-  s.dontFragment = (b & (1 << 8)) !== 0;
-  s.fragmented = (b & (1 << 9)) !== 0;
-  s.sackPermitted = (b & (1 << 10)) !== 0;
-  s.hasTimestamp = (b & (1 << 11)) !== 0;
-  s.optionsState = (b >>> 12) & 0xf;
-  s.flags = b >>> 16;
-  const p = w[o + 15];
-  s.srcPort = p & 0xffff;
-  s.dstPort = p >>> 16;
-  s.seq = w[o + 16];
-  s.ack = w[o + 17];
-  const wh = w[o + 18];
-  s.window = wh & 0xffff;
-  s.headerLength = wh >>> 16;
-  s.payloadLength = w[o + 19];
-  s.mss = w[o + 20] | 0;
-  s.wscale = w[o + 21] | 0;
-  const c = w[o + 22];
-  s.wscaleLength = c & 0xff;
-  s.wscaleCount = (c >>> 8) & 0xff;
-  s.sackCount = (c >>> 16) & 0xff;
-  s.optionCount = c >>> 24;
-  s.tsVal = w[o + 23];
-  s.tsEcr = w[o + 24];
-  for (let i = 0; i < 2 * s.sackCount; i++) s.sack[i] = w[o + 25 + i];
-  s.longestNopRun = w[o + 33];
-  s.optionKinds.set(kinds.subarray((o + 34) * 4, (o + 34) * 4 + s.optionCount));
+function put(r, slot, s) {
+  const base = slot * SLOT_BYTES;
+  r.f64[base / 8] = s.time;
+  const i = r.i32;
+  let k = base / 4 + 2;
+  i[k++] = s.input;
+  i[k++] = s.frame;
+  i[k++] = s.ipVersion;
+  for (let w = 0; w < 4; w++) i[k++] = s.src[w];
+  for (let w = 0; w < 4; w++) i[k++] = s.dst[w];
+  i[k++] = s.ttl;
+  i[k++] = s.ipId;
+  i[k++] = (s.dontFragment ? 1 : 0) | (s.fragmented ? 2 : 0) | (s.sackPermitted ? 4 : 0) | (s.hasTimestamp ? 8 : 0);
+  i[k++] = s.srcPort;
+  i[k++] = s.dstPort;
+  i[k++] = s.seq;
+  i[k++] = s.ack;
+  i[k++] = s.flags;
+  i[k++] = s.window;
+  i[k++] = s.headerLength;
+  i[k++] = s.payloadLength;
+  i[k++] = s.optionsState;
+  i[k++] = s.mss;
+  i[k++] = s.wscale;
+  i[k++] = s.wscaleLength;
+  i[k++] = s.wscaleCount;
+  i[k++] = s.tsVal;
+  i[k++] = s.tsEcr;
+  i[k++] = s.sackCount;
+  i[k++] = s.optionCount;
+  i[k++] = s.longestNopRun;
+  const kinds = base + 8 + INTS * 4;
+  for (let o = 0; o < s.optionCount; o++) r.u8[kinds + o] = s.optionKinds[o];
+  const sack = (kinds + KINDS) / 8;
+  for (let e = 0; e < s.sackCount * 2; e++) r.f64[sack + e] = s.sack[e];
 }
 
-/** Every segment of the file, decoded in this thread. */
-async function* segments(file) {
+function get(r, slot, s) {
+  const base = slot * SLOT_BYTES;
+  s.time = r.f64[base / 8];
+  const i = r.i32;
+  let k = base / 4 + 2;
+  s.input = i[k++];
+  s.frame = i[k++];
+  s.ipVersion = i[k++];
+  for (let w = 0; w < 4; w++) s.src[w] = i[k++];
+  for (let w = 0; w < 4; w++) s.dst[w] = i[k++];
+  s.ttl = i[k++];
+  s.ipId = i[k++];
+  const bits = i[k++];
+  s.dontFragment = (bits & 1) !== 0;
+  s.fragmented = (bits & 2) !== 0;
+  s.sackPermitted = (bits & 4) !== 0;
+  s.hasTimestamp = (bits & 8) !== 0;
+  s.srcPort = i[k++];
+  s.dstPort = i[k++];
+  s.seq = i[k++] >>> 0;
+  s.ack = i[k++] >>> 0;
+  s.flags = i[k++];
+  s.window = i[k++];
+  s.headerLength = i[k++];
+  s.payloadLength = i[k++];
+  s.optionsState = i[k++];
+  s.mss = i[k++];
+  s.wscale = i[k++];
+  s.wscaleLength = i[k++];
+  s.wscaleCount = i[k++];
+  s.tsVal = i[k++] >>> 0;
+  s.tsEcr = i[k++] >>> 0;
+  s.sackCount = i[k++];
+  s.optionCount = i[k++];
+  s.longestNopRun = i[k++];
+  const kinds = base + 8 + INTS * 4;
+  for (let o = 0; o < s.optionCount; o++) s.optionKinds[o] = r.u8[kinds + o];
+  const sack = (kinds + KINDS) / 8;
+  for (let e = 0; e < s.sackCount * 2; e++) s.sack[e] = r.f64[sack + e];
+}
+
+/** Read and decode a file, calling `each` per segment (the reused object). */
+async function decode(file, each) {
   const opened = await openInput(file);
   const source = createSource(opened.format);
   const seg = new TcpSegment();
@@ -112,103 +120,127 @@ async function* segments(file) {
     if (n === 0) break;
     w.swapIn(n);
     next = opened.read(w.readTarget(READ_SIZE), READ_PREFIX, READ_SIZE);
-    while (source.next(seg)) yield seg;
+    while (source.next(seg)) each(seg);
   }
   source.finish();
-  while (source.next(seg)) yield seg;
+  while (source.next(seg)) each(seg);
+  await opened.close();
 }
 
-function analysis() {
-  const out = new NdjsonWriter("error");
+function tracker() {
+  let findings = 0;
   let connections = 0;
-  let bytes = 0;
-  let sum = 0;
-  const digest = (p) => {
-    bytes += p.length;
-    for (let i = 0; i < p.length; i += 61) sum = (sum * 31 + p[i]) >>> 0;
-    out.release(p);
-  };
-  const tracker = new ConnectionTracker({
+  const t = new ConnectionTracker({
     idleTimeout: 300,
-    reuse: true,
     onFinal(conn) {
-      const summary = summarize(conn);
-      out.add(summary, evaluateFindings(conn, summary));
+      findings += evaluateFindings(conn, summarize(conn)).length;
       connections++;
-      for (const p of out.take(false)) digest(p);
     },
   });
-  return {
-    tracker,
-    end() {
-      tracker.flush();
-      for (const p of out.take()) digest(p);
-      return { connections, bytes, sum };
-    },
-  };
+  return { t, result: () => ({ connections, findings }) };
 }
 
 if (!isMainThread) {
-  // The producer: read and decode, publish records.
-  const { ring, ctrl } = workerData;
-  const w = new Uint32Array(ring);
-  const f = new Float64Array(ring);
-  const c = new Int32Array(ctrl);
-  let head = 0;
-  for await (const seg of segments(workerData.file)) {
-    while (head - Atomics.load(c, TAIL) >= RECORDS) Atomics.wait(c, TAIL, Atomics.load(c, TAIL), 50);
-    put(w, f, head % RECORDS, seg);
-    if (++head % BATCH === 0) {
-      Atomics.store(c, HEAD, head);
-      Atomics.notify(c, HEAD);
+  // Stage 1: read and decode into the ring, a batch at a time.
+  const r = ring(workerData.sab);
+  let written = 0;
+  await decode(workerData.file, (seg) => {
+    while (written - Atomics.load(r.ctl, 1) >= SLOTS) Atomics.wait(r.ctl, 1, Atomics.load(r.ctl, 1));
+    put(r, written % SLOTS, seg);
+    written++;
+    if (written % BATCH === 0) {
+      Atomics.store(r.ctl, 0, written);
+      Atomics.notify(r.ctl, 0);
     }
-  }
-  Atomics.store(c, HEAD, head);
-  Atomics.store(c, DONE, 1);
-  Atomics.notify(c, HEAD);
+  });
+  Atomics.store(r.ctl, 0, written);
+  Atomics.store(r.ctl, 2, 1);
+  Atomics.notify(r.ctl, 0);
   parentPort.postMessage("done");
 } else {
-  const [file, mode] = process.argv.slice(2);
-  const t0 = process.hrtime.bigint();
-  const { tracker, end } = analysis();
-  let packets = 0;
-  if (mode === "single") {
-    for await (const seg of segments(file)) {
-      tracker.segment(seg);
-      packets++;
-    }
-  } else {
-    const ring = new SharedArrayBuffer(RECORDS * WORDS * 4);
-    const ctrl = new SharedArrayBuffer(16);
-    const worker = new Worker(new URL(import.meta.url), { workerData: { file, ring, ctrl } });
-    const w = new Uint32Array(ring);
-    const f = new Float64Array(ring);
-    const kinds = new Uint8Array(ring);
-    const c = new Int32Array(ctrl);
+  const file = process.argv[2];
+  const runs = Number(process.argv[process.argv.indexOf("--runs") + 1] || 5) || 5;
+  const one = async () => {
+    const { t, result } = tracker();
+    await decode(file, (seg) => t.segment(seg));
+    t.flush();
+    return result();
+  };
+  const two = async () => {
+    const sab = new SharedArrayBuffer(16 + SLOTS * SLOT_BYTES);
+    const r = ring(sab);
+    const worker = new Worker(new URL(import.meta.url), { workerData: { sab, file } });
+    const { t, result } = tracker();
     const seg = new TcpSegment();
-    let tail = 0;
+    let read = 0;
     for (;;) {
-      const head = Atomics.load(c, HEAD);
-      if (tail === head) {
-        if (Atomics.load(c, DONE) === 1 && Atomics.load(c, HEAD) === tail) break;
-        Atomics.wait(c, HEAD, head, 50);
+      const written = Atomics.load(r.ctl, 0);
+      if (read === written) {
+        if (Atomics.load(r.ctl, 2) === 1 && Atomics.load(r.ctl, 0) === read) break;
+        Atomics.wait(r.ctl, 0, written, 50);
         continue;
       }
-      while (tail < head) {
-        get(w, f, tail % RECORDS, seg, kinds);
-        tracker.segment(seg);
-        if (++tail % BATCH === 0) {
-          Atomics.store(c, TAIL, tail);
-          Atomics.notify(c, TAIL);
+      for (; read < written; read++) {
+        get(r, read % SLOTS, seg);
+        t.segment(seg);
+        if (read % BATCH === 0) {
+          Atomics.store(r.ctl, 1, read);
+          Atomics.notify(r.ctl, 1);
         }
       }
-      Atomics.store(c, TAIL, tail);
-      Atomics.notify(c, TAIL);
+      Atomics.store(r.ctl, 1, read);
+      Atomics.notify(r.ctl, 1);
     }
-    packets = tail;
+    t.flush();
     await worker.terminate();
+    return result();
+  };
+  const time = async (f) => {
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    const res = await f();
+    const c = process.cpuUsage(c0);
+    return { wall: Number(process.hrtime.bigint() - t0) / 1e9, cpu: (c.user + c.system) / 1e6, res };
+  };
+  // The ring's own cost, on one thread: each segment written to a slot and read back.
+  const copied = async () => {
+    const r = ring(new SharedArrayBuffer(16 + SLOTS * SLOT_BYTES));
+    const { t, result } = tracker();
+    const copy = new TcpSegment();
+    let n = 0;
+    await decode(file, (seg) => {
+      put(r, n % SLOTS, seg);
+      get(r, n % SLOTS, copy);
+      n++;
+      t.segment(copy);
+    });
+    t.flush();
+    return result();
+  };
+  await one(); // warm the page cache and the JIT
+  const samples = { one: [], two: [], copied: [] };
+  for (let i = 0; i < runs; i++) {
+    samples.one.push(await time(one));
+    samples.two.push(await time(two));
+    samples.copied.push(await time(copied));
   }
-  const result = end();
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(JSON.stringify({ mode, packets, ...result, seconds: +seconds.toFixed(3) }));
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const sum = (name) => ({
+    wall: median(samples[name].map((s) => s.wall)),
+    cpu: median(samples[name].map((s) => s.cpu)),
+    result: samples[name][0].res,
+  });
+  const a = sum("one");
+  const b = sum("two");
+  const c = sum("copied");
+  console.log(
+    JSON.stringify({
+      file,
+      runs,
+      oneThread: a,
+      pipeline: b,
+      ringOnOneThread: c,
+      speedup: +(a.wall / b.wall).toFixed(2),
+    }),
+  );
 }

@@ -1,14 +1,15 @@
 /** The built command as a user runs it: exit codes, stdout/stderr, colour rules, bad input. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { BIN, ROOT } from "./helpers/bin.js";
 
 const CAP = (name: string) => join(ROOT, "captures", name);
 const tmp = mkdtempSync(join(tmpdir(), "wscale-cli-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function wscale(args: string[], opts: { input?: Buffer | string; env?: Record<string, string> } = {}) {
   const env: Record<string, string | undefined> = { ...process.env, ...opts.env };
@@ -32,7 +33,8 @@ describe("wscale analyze", () => {
     expect(report.connections[0].client.wscaleOffered).toBe(10);
   });
 
-  it("every capture in captures/ gives schema-valid JSON", () => {
+  // One run per capture (about 30): minutes on a busy 2-core machine.
+  it("every capture in captures/ gives schema-valid JSON", { timeout: 180_000 }, () => {
     const validate = new Ajv2020({ allErrors: true }).compile(
       JSON.parse(readFileSync(join(ROOT, "schema/report.schema.json"), "utf8")),
     );
@@ -52,7 +54,11 @@ describe("wscale analyze", () => {
     const r = wscale(["analyze", CAP("rewrite-syn-0.client.pcap")]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("scale-rewritten");
-    expect(r.stdout).toContain("ip route change 198.18.2.2 via <gw> dev <dev> window 65535");
+    // The first two fixes in the table; the route workaround with --all-fixes.
+    expect(r.stdout).toContain("fix 2 (sysctl): wscale sysctl --target-wscale 0 --dst 198.18.2.2");
+    expect(r.stdout).not.toContain("ip route replace");
+    const all = wscale(["analyze", CAP("rewrite-syn-0.client.pcap"), "--all-fixes"]);
+    expect(all.stdout).toContain("ip route replace 198.18.2.2/32 $r window 65535");
     expect(wscale(["analyze", CAP("rewrite-syn-0.client.pcap"), "--fail-on", "never"]).code).toBe(0);
     expect(wscale(["analyze", CAP("strip-syn.client.pcap")]).code).toBe(0); // warn < error
     expect(wscale(["analyze", CAP("strip-syn.client.pcap"), "--fail-on", "warn"]).code).toBe(1);
@@ -98,7 +104,11 @@ describe("bad input: one line naming the file and the byte offset, exit 2, no st
       /^wscale: .*junk\.bin: byte 0: not a capture: unknown format \(first bytes de ad be ef 00 01 02 03\)\n$/,
     ],
     ["short.pcap", Buffer.from("d4c3b2a1020004", "hex"), /^wscale: .*short\.pcap: byte 0: /],
-    ["notes.txt", "just some notes\nnothing here\n", /^wscale: .*notes\.txt: byte 0: not tcpdump output/],
+    [
+      "notes.txt",
+      "just some notes\nnothing here\n",
+      /^wscale: .*notes\.txt: byte 0: not a capture: no line reads as a packet printed by tcpdump -n \(IP, IPv6, ARP, ...\)\n$/,
+    ],
   ];
   for (const [name, bytes, pattern] of cases) {
     it(name, () => {
@@ -134,7 +144,7 @@ describe("bad input: one line naming the file and the byte offset, exit 2, no st
     expect(report.inputs[0].warnings[0]).toEqual({
       offset: off,
       message:
-        "record 100: captured length 2147418112 exceeds the snapshot length 96; looking for the next valid record",
+        "record 100: captured length 2147418112 exceeds 262144, the most any capture holds; looking for the next valid record",
     });
     expect(report.findings.map((f: { id: string }) => f.id)).toContain("scale-rewritten");
     expect(r.stderr).toContain(`damaged.pcap: byte ${off}: record 100`);
@@ -160,5 +170,70 @@ describe("bad input: one line naming the file and the byte offset, exit 2, no st
       expect(r.stdout).toContain("Exit codes");
     }
     expect(wscale(["analyze", "--help"]).stdout).toContain("Examples:");
+  });
+});
+
+describe("names from the command line and text from a capture are shown, never obeyed by the terminal", () => {
+  // A file name that would clear the screen, turn the text red and forge a line of its own.
+  const NAME = "\u001b[2J\u001b[31mnope\nFAKE: all good";
+  const SHOWN = "\\x1b[2J\\x1b[31mnope\\nFAKE: all good";
+  // healthy-n.txt with its SYN-ACK's window damaged: one warning, on line 3.
+  const text = readFileSync(join(ROOT, "test/fixtures/text/healthy-n.txt"), "latin1").replace(
+    "win 65160,",
+    "win 65160x,",
+  );
+  const path = join(tmp, `${NAME}.txt`);
+  writeFileSync(path, text, "latin1");
+  const shownPath = `${tmp}/${SHOWN}.txt`;
+  const raw = (out: string) => out.includes("\u001b") || out.includes("nope\nFAKE");
+
+  it("stderr warnings and the table's input list", () => {
+    const r = wscale(["analyze", path], { env: { COLUMNS: "200" } });
+    expect(r.code).toBe(0);
+    const line3 = text.indexOf(text.split("\n")[2]!);
+    // The table on stdout shows the warning; it is not repeated on stderr.
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain(`${shownPath}: tcpdump-text, 40`);
+    expect(r.stdout).toContain(`warning: byte ${line3}: line 3: bad window 'win 65160x'`);
+    // Any other report: the warning on stderr.
+    const json = wscale(["analyze", path, "--format", "json"]);
+    expect(json.stderr).toBe(`wscale: warning: ${shownPath}: byte ${line3}: line 3: bad window 'win 65160x'\n`);
+    expect(raw(r.stdout) || raw(r.stderr) || raw(json.stderr)).toBe(false);
+  });
+
+  it("the compare header", () => {
+    const r = wscale(["compare", path, CAP("healthy.server.pcap")], { env: { COLUMNS: "200" } });
+    expect(r.stdout).toContain(`Capture A (input 1): ${shownPath} (tcpdump-text, 40 packets, 39 TCP)`);
+    expect(raw(r.stdout) || raw(r.stderr)).toBe(false);
+  });
+
+  it("Markdown and HTML", () => {
+    const md = wscale(["analyze", path, "--format", "md"]);
+    expect(md.stdout).toContain(`| \`${shownPath}\` | tcpdump-text |`);
+    const html = wscale(["analyze", path, "--format", "html"]);
+    expect(html.stdout).toContain(`<td class="addr">${shownPath}</td>`);
+    expect(raw(md.stdout) || raw(html.stdout)).toBe(false);
+  });
+
+  it("an error naming the file", () => {
+    const r = wscale(["analyze", `${path}.missing`]);
+    expect(r.stderr).toBe(`wscale: ${shownPath}.missing: no such file\n`);
+    expect(r.code).toBe(2);
+  });
+});
+
+describe("tcpdump text that is not a capture", () => {
+  it("an application log whose lines start with a date and time: one line, exit 2", () => {
+    const path = join(tmp, "app.log");
+    writeFileSync(
+      path,
+      "2024-05-01 12:00:00.123456 INFO server starting on port 8080\n2024-05-01 12:00:01.000001 WARN slow request\n",
+    );
+    const r = wscale(["analyze", path]);
+    expect(r).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `wscale: ${path}: byte 0: not a capture: no line reads as a packet printed by tcpdump -n (IP, IPv6, ARP, ...)\n`,
+    });
   });
 });

@@ -89,6 +89,7 @@ const PAIRS: [string, string, string[]][] = [
   ["zero-above-2-route-window.client.pcap", "zero-above-2-route-window.server.pcap", []],
   ["server-noscale.client.pcap", "server-noscale.server.pcap", []],
   ["zero-window.client.pcap", "zero-window.server.pcap", []],
+  ["zero-window-upload.client.pcap", "zero-window-upload.server.pcap", []],
   [
     "ipv6-strip-syn.client.pcap",
     "ipv6-strip-syn.server.pcap",
@@ -100,6 +101,32 @@ const PAIRS: [string, string, string[]][] = [
   ["healthy-pcapng.client.pcapng", "healthy-pcapng.server.pcapng", []],
   ["vlan.client.pcap", "vlan.server.pcap", []],
   ["vlan-qinq.client.pcap", "vlan-qinq.server.pcap", []],
+  // The lab's runs for issue 12: loss, GRO, iperf3, keepalives, port reuse, SYN cookies change nothing on the path.
+  ...[
+    "healthy-8m",
+    "loss-1",
+    "loss-3",
+    "loss-1-upload",
+    "iperf3-download",
+    "iperf3-download-loss-1",
+    "iperf3-upload",
+    "iperf3-upload-loss-1",
+    "gro",
+    "gro-loss-1",
+  ].map((run): [string, string, string[]] => [`${run}.client.pcap.gz`, `${run}.server.pcap.gz`, []]),
+  ...["keepalive", "port-reuse", "syn-cookies", "syn-cookies-mix", "syn-cookies-no-ts", "syn-backlog"].map(
+    (run): [string, string, string[]] => [`${run}.client.pcap`, `${run}.server.pcap`, []],
+  ),
+  // A SYN proxy answers the client's SYN itself, then opens its own handshake to the server with the
+  // window of the client's ACK (63, not 64240) and translates the server's sequence numbers.
+  [
+    "synproxy.client.pcap",
+    "synproxy.server.pcap",
+    [
+      "path-rewrote-window client-to-server info SYN window changed 64240 -> 63",
+      "path-rewrote-isn server-to-client info SYN-ACK isn changed 906039509 -> 4247201292",
+    ],
+  ],
 ];
 
 describe("compare: every pair of real captures, in both orders", () => {
@@ -117,8 +144,10 @@ describe("compare: every pair of real captures, in both orders", () => {
       expect(fwd.vantage).toEqual({ a: "client side", b: "server side" });
       expect(rev.vantage).toEqual({ a: "server side", b: "client side" });
       const lab = (r: CompareReport) => r.matches.find((m) => m.by === "4-tuple")!;
-      expect(lab(fwd)).toMatchObject({ by: "4-tuple", nat: false, aSide: "client", sideBy: "ttl", routerHops: 1 });
-      expect(lab(rev)).toMatchObject({ by: "4-tuple", nat: false, aSide: "server", sideBy: "ttl", routerHops: 1 });
+      // One router between the vantage points; the SYN proxy on it sends the server a SYN of its own (TTL 64).
+      const routerHops = client.startsWith("synproxy.") ? 0 : 1;
+      expect(lab(fwd)).toMatchObject({ by: "4-tuple", nat: false, aSide: "client", sideBy: "ttl", routerHops });
+      expect(lab(rev)).toMatchObject({ by: "4-tuple", nat: false, aSide: "server", sideBy: "ttl", routerHops });
       expect(lab(fwd).verdict).toBe(expected.length === 0 ? "unchanged" : "changed");
       for (const f of pathFindings(fwd)) {
         expect(f.confidence).toBe("certain");
@@ -165,8 +194,8 @@ describe("compare: every pair of real captures, in both orders", () => {
     ]);
     // Both ends back to agreeing: shift 0 on the server (and the client's route for its own offer).
     expect(f!.advice.filter((a) => a.kind === "route").map((a) => a.command)).toEqual([
-      "ip route change 198.18.2.2 via <gw> dev <dev> window 65535",
-      "ip route change 198.18.1.2 via <gw> dev <dev> window 65535",
+      "r=$(ip -o route get 198.18.2.2 | grep -oE '(via|dev) [^ ]+')\nip route replace 198.18.2.2/32 $r window 65535",
+      "r=$(ip -o route get 198.18.1.2 | grep -oE '(via|dev) [^ ]+')\nip route replace 198.18.1.2/32 $r window 65535",
     ]);
   });
 
@@ -180,7 +209,9 @@ describe("compare: every pair of real captures, in both orders", () => {
       expect(f!.message).toContain("The client scales its windows by 10, the server believes 0");
       expect(f!.message).toContain("the client's raw window of up to 63 means 64512 bytes, the server reads 63 bytes");
       const route = f!.advice.find((a) => a.kind === "route")!;
-      expect(route.command).toBe("ip route change 198.18.2.2 via <gw> dev <dev> window 65535");
+      expect(route.command).toBe(
+        "r=$(ip -o route get 198.18.2.2 | grep -oE '(via|dev) [^ ]+')\nip route replace 198.18.2.2/32 $r window 65535",
+      );
       expect(route.why).toContain("on client 198.18.1.2");
       expect(route.why).toContain("shift 0");
       expect(f!.advice[0]!.command).toContain("rewrites the window-scale shift in client SYNs from 10 to 0");
@@ -192,17 +223,15 @@ describe("compare: every pair of real captures, in both orders", () => {
   it("server-noscale: no path change; says that the server declined", async () => {
     const r = await compare(CAP("server-noscale.client.pcap"), CAP("server-noscale.server.pcap"));
     expect(pathFindings(r)).toEqual([]);
-    const notes = r.matches[0]!.notes.join("\n");
-    expect(notes).toContain("No path change for scaling");
-    expect(notes).toContain("reached capture B (server side) with wscale 10");
-    expect(notes).toContain(
-      "Capture B was taken at the server itself (its SYN-ACK has TTL 64): the server declined scaling",
+    expect(r.matches[0]!.notes[0]).toBe(
+      "The server declined scaling: the SYN reached it with wscale 10 (capture B is at the server: TTL 64), its SYN-ACK has none at either capture.",
     );
     const rev = await compare(CAP("server-noscale.server.pcap"), CAP("server-noscale.client.pcap"));
-    expect(rev.matches[0]!.notes.join("\n")).toContain("Capture A was taken at the server itself");
-    // The single-vantage findings are still there: stripped-or-declined at the client, declined at the server.
-    expect(r.findings.map((f) => `${f.input} ${f.id}`)).toEqual(
-      expect.arrayContaining(["0 scale-stripped", "1 scale-declined"]),
+    expect(rev.matches[0]!.notes[0]).toContain("(capture A is at the server: TTL 64)");
+    // The single-vantage findings are still there: stripped-or-declined at the client (refuted now),
+    // declined at the server (standing).
+    expect(r.findings.map((f) => `${f.input} ${f.id} ${f.settledBy ?? "-"}`)).toEqual(
+      expect.arrayContaining(["0 scale-stripped server-declined", "1 scale-declined -"]),
     );
   });
 
@@ -230,7 +259,9 @@ describe("compare: every pair of real captures, in both orders", () => {
   it("a SYN whose wscale was cut by the snapshot length is not reported as changed", async () => {
     const r = await compare(CAP("healthy.snap73.client.pcap"), CAP("healthy.server.pcap"));
     expect(r.matches[0]!.diffs).toEqual([]);
-    expect(r.matches[0]!.notes.join("\n")).toContain("cut by the snapshot length");
+    expect(r.matches[0]!.notes.join("\n")).toContain(
+      "Capture A cut the options of the SYN and SYN-ACK (snapshot length)",
+    );
   });
 
   it("healthy-pcapng: the loopback connection of the client file is listed as unmatched, not dropped", async () => {
@@ -422,7 +453,7 @@ describe("compare: crafted pairs", () => {
     expect(r.matches[0]).toMatchObject({ by: "4-tuple", nat: false, verdict: "changed" });
     expect(verdicts(r)).toEqual([`path-rewrote-isn client-to-server info SYN isn changed 1000 -> ${0x9000_0000}`]);
     expect(pathFindings(r)[0]!.message).toContain(
-      `with ISN 1000 and reached the server side (capture B, ${b}, frame 1) with ISN ${0x9000_0000}`,
+      `with ISN 1000 and reached the server side (capture B, frame 1) with ISN ${0x9000_0000}`,
     );
   });
 
@@ -558,7 +589,9 @@ describe("compare: crafted pairs", () => {
     const r = await compareCaptures(a, b, { idleTimeout: 300 });
     expect(r.vantage).toEqual({ a: "unknown", b: "unknown" });
     expect(r.matches[0]).toMatchObject({ aSide: "unknown", sideBy: null, verdict: "unchanged" });
-    expect(r.matches[0]!.notes[0]).toContain("could not be told");
+    expect(r.matches[0]!.notes[0]).toBe(
+      "Capture A taken as the client side: same TTLs and no usable timing. Swap the files if it is not.",
+    );
   });
 
   it("a 4-tuple reused: each connection pairs with its own ISN, extra ones are listed as unmatched", async () => {
@@ -588,12 +621,13 @@ describe("compare: terminal report and command", () => {
     const text = renderCompare(
       await compare(CAP("rewrite-syn-0.client.pcap"), CAP("rewrite-syn-0.server.pcap")),
       plain,
+      200,
     );
     expect(text).toContain("Capture A (input 1): ");
     expect(text).toMatch(/Capture A \(input 1\): .*rewrite-syn-0\.client\.pcap .*: client side/);
     expect(text).toMatch(/Capture B \(input 2\): .*rewrite-syn-0\.server\.pcap .*: server side/);
     expect(text).toContain("wscale 10 -> 0");
-    expect(text).toContain("A: client side");
+    expect(text).toMatch(/^c1\/c1 +198\.18\.1\.2:44620 +4-tuple +wscale 10 -> 0 += {2,}path-rewrote-wscale$/m);
     expect(text).toContain("[error] path-rewrote-wscale (certain)");
     expect(text).toContain("Each capture on its own");
     expect(text).not.toContain("\u001b[");
@@ -654,7 +688,7 @@ describe("compare: terminal report and command", () => {
 });
 
 describe("compare: matching at scale", () => {
-  it("20,000 connections against 20,000 others, none shared, in well under a few seconds", async () => {
+  it("20,000 connections against 20,000 others, none shared: the work grows linearly, not quadratically", async () => {
     const { matchConnections } = await import("../src/compare/match.js");
     type Conn = import("../src/connections/summary.js").ConnectionSummary;
     const fake = (i: number, side: number): Conn =>
@@ -670,13 +704,36 @@ describe("compare: matching at scale", () => {
       }) as unknown as Conn;
     const as = Array.from({ length: 20_000 }, (_, i) => fake(i, 1));
     const bs = Array.from({ length: 20_000 }, (_, i) => fake(i, 2));
-    const started = performance.now();
     const m = matchConnections(
       as,
       bs.slice(0, 19_000).map((b, i) => ({ ...b, server: { ...b.server, port: 81 + (i % 2) } })),
     );
-    expect(performance.now() - started).toBeLessThan(3000);
     expect(m.pairs).toEqual([]);
+    // Work, not wall time (which drifts on a shared machine): the connections' fields read while
+    // matching n against n, counted through proxies. 4 times the connections cost about 4 times the
+    // reads (n log n: under 5); comparing every pair would cost 16 times.
+    const reads = (n: number) => {
+      let count = 0;
+      const proxies = new WeakMap<object, object>();
+      const counted = <T extends object>(o: T): T => {
+        if (!proxies.has(o)) {
+          proxies.set(
+            o,
+            new Proxy(o, {
+              get(target, key, receiver) {
+                count++;
+                const v = Reflect.get(target, key, receiver);
+                return v !== null && typeof v === "object" ? counted(v) : v;
+              },
+            }),
+          );
+        }
+        return proxies.get(o) as T;
+      };
+      matchConnections(as.slice(0, n).map(counted), bs.slice(0, n).map(counted));
+      return count;
+    };
+    expect(reads(4000) / reads(1000)).toBeLessThan(8);
     expect(m.unmatchedA).toHaveLength(20_000);
     // The same SYNs seen again (behind a NAT): every one matched by its ISN.
     const nat = as.map((a) => ({ ...a, client: { ...a.client, ip: "203.0.113.1" } }));

@@ -89,12 +89,12 @@ describe("reusing finished connections", () => {
   it("reset() shares no array or object between connections (a field added later could)", () => {
     const a = new Connection();
     const b = new Connection();
-    a.client.edgeHits = new Uint32Array(15);
+    a.client.edgeFlights = new Uint32Array(15);
     a.reset();
     b.reset();
     const theirs = ownedObjects(b);
     expect(ownedObjects(a).filter((o) => theirs.includes(o))).toEqual([]);
-    expect(a.client.edgeHits).toBeNull();
+    expect(a.client.edgeFlights).toBeNull();
     expect(a.client.peer).toBe(a.server);
     expect(a.server.peer).toBe(a.client);
   });

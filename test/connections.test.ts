@@ -325,3 +325,132 @@ describe("option names in the report", () => {
     expect(optionName(77)).toBe("opt-77");
   });
 });
+
+describe("what the capture got wrong is not what the network did", () => {
+  const handshake = (): SegmentSpec[] => [
+    { from: C, to: S, flags: "S", seq: 10, win: 64240, wscale: 7, mss: 1460, time: 0 },
+    { from: S, to: C, flags: "S.", seq: 5000, ack: 11, win: 65160, wscale: 7, mss: 1460, time: 0.02 },
+    { from: C, to: S, flags: ".", seq: 11, ack: 5001, win: 502, time: 0.04 },
+  ];
+  const data = (seq: number, time: number, ipId = 0): SegmentSpec => ({
+    from: S,
+    to: C,
+    flags: ".",
+    seq,
+    ack: 11,
+    win: 509,
+    len: 1000,
+    time,
+    ipId,
+  });
+  const ack = (n: number, time: number, win = 502): SegmentSpec => ({
+    from: C,
+    to: S,
+    flags: ".",
+    seq: 11,
+    ack: n,
+    win,
+    time,
+  });
+
+  it("the same packet captured twice (same IP ID) is counted once: no retransmission", () => {
+    const [c] = track([...handshake(), data(5001, 0.05, 77), data(5001, 0.05, 77), ack(6001, 0.07)]).summaries;
+    expect(c!.server).toMatchObject({ dataBytes: 1000, retransmissions: 0, packets: 3 });
+    expect(c!.capture).toMatchObject({ duplicates: 1, quality: "fair" });
+  });
+
+  it("a real retransmission (another IP ID, much later) is not a duplicate", () => {
+    const [c] = track([...handshake(), data(5001, 0.05, 77), data(5001, 0.35, 78), ack(6001, 0.37)]).summaries;
+    expect(c!.server.retransmissions).toBe(1);
+    expect(c!.capture.duplicates).toBe(0);
+  });
+
+  it("an ACK stored before the data it acknowledges: reordered records, nothing missed, nothing retransmitted", () => {
+    const [c] = track([...handshake(), ack(6001, 0.05), data(5001, 0.0501)]).summaries;
+    expect(c!.server.retransmissions).toBe(0);
+    expect(c!.capture).toMatchObject({ uncapturedBytes: 0, uncapturedGaps: 0, outOfOrder: 1 });
+  });
+
+  it("data acknowledged but never captured is a capture gap, and bytes in flight are not counted across it", () => {
+    const specs = [...handshake(), data(5001, 0.05), data(7001, 0.051), data(8001, 0.052), ack(9001, 0.07)];
+    specs.push(data(9001, 0.08), ack(10001, 0.1));
+    const [c] = track(specs).summaries;
+    // 6001..7001 was never captured: ACKed anyway.
+    expect(c!.capture).toMatchObject({ uncapturedBytes: 1000, uncapturedGaps: 1, quality: "fair" });
+    expect(c!.server.retransmissions).toBe(0);
+    // While the gap was open nothing was sampled; after the ACK passed it, 1000 bytes were in flight.
+    expect(c!.server.maxInFlight).toBe(1000);
+  });
+
+  it("a gap filled within an RTT is reordering (GRO, multi-queue capture), after it a retransmission", () => {
+    const reordered = track([...handshake(), data(6001, 0.05), data(5001, 0.051), ack(7001, 0.07)]).summaries[0]!;
+    expect(reordered.server.retransmissions).toBe(0);
+    expect(reordered.capture.outOfOrder).toBe(1);
+    // The handshake RTT is 40 ms: a fill 300 ms later is the sender's retransmission of a loss upstream.
+    const lost = track([...handshake(), data(6001, 0.05), data(5001, 0.35), ack(7001, 0.37)]).summaries[0]!;
+    expect(lost.server.retransmissions).toBe(1);
+    expect(lost.capture.outOfOrder).toBe(0);
+  });
+
+  it("keepalives (0 or 1 byte one below the next sequence number) are not retransmissions", () => {
+    const specs = [...handshake(), data(5001, 0.05), ack(6001, 0.07)];
+    specs.push({ from: S, to: C, flags: ".", seq: 6000, ack: 11, win: 509, len: 0, time: 60 });
+    specs.push({ from: S, to: C, flags: ".", seq: 6000, ack: 11, win: 509, len: 1, time: 120 });
+    const run = track(specs);
+    expect(run.summaries[0]!.server.retransmissions).toBe(0);
+    expect(run.conns[0]!.server.keepalives).toBe(2);
+  });
+
+  it("zero-window probes as Linux sends them (empty, one below) and as Windows does (one new byte)", () => {
+    const specs = [...handshake(), data(5001, 0.05), ack(6001, 0.07, 0)];
+    specs.push({ from: S, to: C, flags: ".", seq: 6000, ack: 11, win: 509, len: 0, time: 0.3 });
+    specs.push({ from: S, to: C, flags: ".", seq: 6001, ack: 11, win: 509, len: 1, time: 0.8 });
+    specs.push(ack(6001, 0.81, 0));
+    const [c] = track(specs).summaries;
+    expect(c!.client.zeroWindows.probes).toBe(2);
+    expect(c!.server.retransmissions).toBe(0);
+  });
+});
+
+describe("idle connections and keepalives", () => {
+  const est = (t: number): SegmentSpec[] => [
+    { from: C, to: S, flags: "S", seq: 10, win: 64240, wscale: 7, mss: 1460, time: t },
+    { from: S, to: C, flags: "S.", seq: 5000, ack: 11, win: 65160, wscale: 7, mss: 1460, time: t + 0.02 },
+    { from: C, to: S, flags: ".", seq: 11, ack: 5001, win: 502, time: t + 0.04 },
+    { from: C, to: S, flags: "P.", seq: 11, ack: 5001, win: 502, len: 100, time: t + 0.05 },
+    { from: S, to: C, flags: ".", seq: 5001, ack: 111, win: 509, time: t + 0.07 },
+  ];
+
+  it("keepalives every 6 minutes keep one connection, with its negotiated shifts, past the 300 s idle timeout", () => {
+    const specs = est(0);
+    for (let i = 1; i <= 3; i++) {
+      specs.push({ from: C, to: S, flags: ".", seq: 110, ack: 5001, win: 502, time: i * 360 });
+      specs.push({ from: S, to: C, flags: ".", seq: 5001, ack: 111, win: 509, time: i * 360 + 0.02 });
+    }
+    specs.push({ from: C, to: S, flags: "P.", seq: 111, ack: 5001, win: 502, len: 10, time: 1500 });
+    // Another connection's traffic meanwhile drives the sweeps.
+    for (let t = 10; t < 1500; t += 10)
+      specs.push({ from: "198.18.5.5:1000", to: S, flags: ".", seq: t, ack: 1, win: 1, time: t });
+    const run = track(specs, 300);
+    const mine = run.summaries.filter((s) => s.client.port === 42501);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ handshake: "complete", scaling: "on", client: { shift: 7, dataBytes: 110 } });
+    expect(run.conns.find((c) => c.client.port === 42501)!.client.keepalives).toBe(3);
+  });
+
+  it("a connection never established is still finalised at the idle timeout", () => {
+    const specs: SegmentSpec[] = [{ from: C, to: S, flags: "S", seq: 10, win: 64240, wscale: 7, time: 0 }];
+    specs.push({ from: C, to: S, flags: "S", seq: 10, win: 64240, wscale: 7, time: 400 });
+    specs.push({ from: "198.18.5.5:1000", to: S, flags: ".", seq: 1, ack: 1, win: 1, time: 401 });
+    const run = track(specs, 300);
+    expect(run.finalisedAt[0]).toBe(1);
+  });
+
+  it("after a long silence, traffic in another sequence space on the same 4-tuple is another connection", () => {
+    const specs = est(0);
+    specs.push({ from: C, to: S, flags: "P.", seq: 3_000_000_000, ack: 77, win: 502, len: 10, time: 1000 });
+    specs.push({ from: "198.18.5.5:1000", to: S, flags: ".", seq: 1, ack: 1, win: 1, time: 999 });
+    const run = track(specs, 300);
+    expect(run.summaries.filter((s) => s.client.port === 42501 || s.server.port === 42501)).toHaveLength(2);
+  });
+});

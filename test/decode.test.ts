@@ -5,7 +5,8 @@ import { decodeFrame } from "../src/decode/decode-frame.js";
 import { LinkType } from "../src/decode/link.js";
 import { OptionsState, TcpSegment } from "../src/decode/segment.js";
 import { FrameSegmentSource } from "../src/decode/segment-source.js";
-import { DecodeStatus } from "../src/decode/status.js";
+import { skippedName } from "../src/decode/skipped-names.js";
+import { DecodeStatus, STATUS_BITS, STATUS_MASK } from "../src/decode/status.js";
 import {
   ACK,
   addrWords,
@@ -213,9 +214,15 @@ describe("decodeFrame: link types", () => {
     expect(decode(frameOf(LinkType.NULL, bsdLoopback(syn4(), 2, "le"), { caplen: 3 })).status).toBe(DecodeStatus.NotIp);
   });
 
-  it("a link type the tool does not read", () => {
-    expect(decode(frameOf(105, syn4())).status).toBe(DecodeStatus.UnknownLinkType);
-    expect(decode(frameOf(147, syn4())).status).toBe(DecodeStatus.UnknownLinkType);
+  it("a link type the tool does not read: the status names it", () => {
+    const wifi = decode(frameOf(105, syn4())).status;
+    expect([wifi & STATUS_MASK, wifi >>> STATUS_BITS]).toEqual([DecodeStatus.UnknownLinkType, 105]);
+    expect(skippedName(wifi)).toBe("not decoded: link type 105 (IEEE 802.11)");
+    const user0 = decode(frameOf(147, syn4())).status;
+    expect([user0 & STATUS_MASK, skippedName(user0)]).toEqual([
+      DecodeStatus.UnknownLinkType,
+      "not decoded: link type 147",
+    ]);
   });
 });
 

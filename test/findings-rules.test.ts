@@ -1,9 +1,9 @@
 /** Rules that the lab cannot provoke on this kernel, on hand-built segment sequences. */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { analyze } from "../src/analysis/analyze.js";
 import type { Connection } from "../src/connections/connection.js";
 import { summarize } from "../src/connections/summary.js";
@@ -11,6 +11,7 @@ import { ConnectionTracker } from "../src/connections/tracker.js";
 import { evaluateFindings } from "../src/findings/evaluate.js";
 import type { Finding } from "../src/findings/finding.js";
 import { makeSegment, type SegmentSpec } from "./helpers/segments.js";
+import { requireTools } from "./helpers/tools.js";
 
 const C = "198.18.1.2:40000";
 const S = "198.18.2.2:443";
@@ -41,22 +42,55 @@ function handshake(clientShift: number, serverShift: number): SegmentSpec[] {
   ];
 }
 
+/**
+ * A download through a firewall that tracks windows without the scale: the client advertises raw
+ * 100 with shift 12 (409,600 bytes), the box lets through only segments that start within ack + 100.
+ * The server sends 1000-byte segments up to the scaled edge; each round one gets through, the
+ * rest are dropped and sent again. Captured at the server, upstream of the box.
+ * `deliverBeyond`: the round in which the box lets everything through (random loss instead).
+ */
+function boxedDownload(rounds: number, deliverBeyond = -1): SegmentSpec[] {
+  const specs = handshake(12, 7);
+  let t = 0.06;
+  let ack = 5001;
+  let sent = 5001; // highest sequence number the server has sent
+  specs.push({ from: C, to: S, flags: ".", seq: 1001, ack, win: 100, time: t });
+  for (let r = 0; r < rounds; r++) {
+    // Fill the scaled window: anything not sent yet is new, anything below `sent` a retransmission.
+    for (let seq = ack; seq + 1000 <= ack + (100 << 12); seq += 1000) {
+      specs.push({ from: S, to: C, flags: ".", seq, ack: 1001, win: 509, len: 1000, time: (t += 0.00001) });
+      if (seq + 1000 > sent) sent = seq + 1000;
+    }
+    // The box passed [ack, ack + 1000) only (or everything, in the round it behaves).
+    ack = r === deliverBeyond ? sent : ack + 1000;
+    specs.push({ from: C, to: S, flags: ".", seq: 1001, ack, win: 100, time: (t += 0.02) });
+    t += 0.2; // the retransmission timer
+  }
+  return specs;
+}
+
 describe("window-enforcing-middlebox", () => {
-  it("segments beyond ack + raw window keep being retransmitted: a firewall tracks windows without the scale", () => {
-    const specs = handshake(7, 7);
-    // The client's raw window 100 means 12800 bytes; a box that ignores the scale drops past 100.
-    specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: 5001, win: 100, time: 0.06 });
-    specs.push({ from: S, to: C, flags: ".", seq: 5001, ack: 1001, win: 509, len: 100, time: 0.1 });
-    specs.push({ from: S, to: C, flags: ".", seq: 5101, ack: 1001, win: 509, len: 1000, time: 0.101 });
-    specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: 5101, win: 100, time: 0.13 });
-    // The 1000 bytes past the raw edge (100) but well inside the scaled window (12800) never get
-    // through: sent again and again, never acknowledged.
-    for (let i = 1; i <= 6; i++)
-      specs.push({ from: S, to: C, flags: ".", seq: 5101, ack: 1001, win: 509, len: 1000, time: 0.101 + 0.2 * 2 ** i });
-    const f = findings(specs).find((x) => x.id === "window-enforcing-middlebox");
-    expect(f).toMatchObject({ severity: "error", confidence: "possible", direction: "server-to-client" });
-    expect(f!.message).toMatch(/^6 of the server 198\.18\.2\.2:443's 6 retransmissions were of data beyond/);
+  it("a firewall that enforces the unscaled window: every loss starts at the old ack + raw window, nothing beyond gets through", () => {
+    const f = findings(boxedDownload(12)).find((x) => x.id === "window-enforcing-middlebox");
+    expect(f).toMatchObject({ severity: "error", confidence: "likely", direction: "server-to-client" });
+    expect(f!.message).toMatch(
+      /^11 of the server 198\.18\.2\.2:443's 11 loss episodes began within one segment of the client's unscaled window edge/,
+    );
     expect(f!.advice[0]!.command).toBe("sysctl -w net.netfilter.nf_conntrack_tcp_be_liberal=1");
+  });
+
+  it("one segment beyond the unscaled edge delivered on its first transmission clears the firewall", () => {
+    const got = findings(boxedDownload(12, 6)).map((x) => x.id);
+    expect(got).not.toContain("window-enforcing-middlebox");
+  });
+
+  it("boundary: two loss episodes at the edge are not enough, three are", () => {
+    const ids = (rounds: number) => findings(boxedDownload(rounds)).map((x) => x.id);
+    // n rounds give n - 1 retransmission episodes.
+    expect(ids(3)).not.toContain("window-enforcing-middlebox");
+    const f = findings(boxedDownload(4)).find((x) => x.id === "window-enforcing-middlebox");
+    expect(f).toMatchObject({ confidence: "possible" });
+    expect(f!.message).toMatch(/^3 of the server 198\.18\.2\.2:443's 3 loss episodes/);
   });
 });
 
@@ -94,18 +128,12 @@ describe("scale-too-small and window-limited", () => {
 });
 
 describe("a capture cut mid-stream (editcap)", () => {
-  const hasEditcap = (() => {
-    try {
-      execFileSync("editcap", ["-h"], { stdio: "ignore" });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  it.skipIf(!hasEditcap)(
+  const tmp = mkdtempSync(join(tmpdir(), "wscale-mid-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  requireTools(["editcap"]).it(
     "shift unknown, never a raw window shown as the real one; the inferred shift is a lower bound",
     async () => {
-      const cut = join(mkdtempSync(join(tmpdir(), "wscale-mid-")), "mid.pcap");
+      const cut = join(tmp, "mid.pcap");
       execFileSync("editcap", ["-r", join(import.meta.dirname, "../captures/healthy.client.pcap"), cut, "4-1397"]);
       const r = await analyze([cut], { idleTimeout: 300 });
       const c = r.connections[0]!;
@@ -117,4 +145,86 @@ describe("a capture cut mid-stream (editcap)", () => {
       expect(f.message).toContain("so the shift is at least 6 (inferred)");
     },
   );
+});
+
+describe("ordinary stacks are ordinary", () => {
+  it("a Windows 7 client (SYN window 8192, then 4380 << 2, falling by 56 >> 2 when 56 bytes arrive) is not accused", () => {
+    const W = "198.18.1.7:49200";
+    const specs: SegmentSpec[] = [
+      { from: W, to: S, flags: "S", seq: 100, win: 8192, wscale: 2, mss: 1460, sackOK: true, time: 0, ttl: 128 },
+      { from: S, to: W, flags: "S.", seq: 9000, ack: 101, win: 65160, wscale: 7, mss: 1460, sackOK: true, time: 0.03 },
+      { from: W, to: S, flags: ".", seq: 101, ack: 9001, win: 4380, time: 0.031, ttl: 128 },
+      { from: W, to: S, flags: "P.", seq: 101, ack: 9001, win: 4380, len: 120, time: 0.032, ttl: 128 },
+    ];
+    let seq = 9001;
+    let t = 0.06;
+    let win = 4380;
+    for (let i = 0; i < 12; i++) {
+      specs.push({ from: S, to: W, flags: "P.", seq, ack: 221, win: 502, len: 56, time: (t += 0.03) });
+      seq += 56;
+      win -= 14; // the application has not read yet: the right edge stays put under shift 2
+      specs.push({ from: W, to: S, flags: ".", seq: 221, ack: seq, win, time: (t += 0.001), ttl: 128 });
+    }
+    const got = findings(specs).filter((f) => f.severity !== "info");
+    expect(got).toEqual([]);
+  });
+
+  it("a macOS client whose window falls by half the data (the application reads half) is not 'rewritten' to a larger shift", () => {
+    const M = "198.18.1.8:53217";
+    const specs: SegmentSpec[] = [
+      { from: M, to: S, flags: "S", seq: 100, win: 65535, wscale: 5, mss: 1460, sackOK: true, ts: [1, 0], time: 0 },
+      {
+        from: S,
+        to: M,
+        flags: "S.",
+        seq: 9000,
+        ack: 101,
+        win: 65160,
+        wscale: 9,
+        mss: 1460,
+        sackOK: true,
+        ts: [7, 1],
+        time: 0.03,
+      },
+      { from: M, to: S, flags: ".", seq: 101, ack: 9001, win: 4117, time: 0.031 },
+    ];
+    let seq = 9001;
+    let t = 0.04;
+    let win = 4117;
+    for (let i = 0; i < 40; i++) {
+      specs.push({ from: S, to: M, flags: ".", seq, ack: 101, win: 128, len: 1448, time: (t += 0.0005) });
+      specs.push({ from: S, to: M, flags: ".", seq: seq + 1448, ack: 101, win: 128, len: 1448, time: (t += 0.0005) });
+      seq += 2896;
+      win -= 2896 >> 6; // falls by acked >> 6 although its shift is 5: half the data was read meanwhile
+      specs.push({ from: M, to: S, flags: ".", seq: 101, ack: seq, win, time: (t += 0.02) });
+    }
+    expect(findings(specs).map((f) => f.id)).not.toContain("scale-rewritten");
+  });
+
+  it("a client that does not scale (its window falls by what arrives) although both SYNs carried wscale: scale-asymmetric", () => {
+    const N = "198.18.1.9:40001";
+    const specs: SegmentSpec[] = [
+      { from: N, to: S, flags: "S", seq: 100, win: 64240, wscale: 7, mss: 1460, sackOK: true, time: 0 },
+      { from: S, to: N, flags: "S.", seq: 9000, ack: 101, win: 65160, wscale: 7, mss: 1460, sackOK: true, time: 0.03 },
+      { from: N, to: S, flags: ".", seq: 101, ack: 9001, win: 60000, time: 0.031 },
+    ];
+    let seq = 9001;
+    let t = 0.04;
+    let win = 60000;
+    for (let i = 0; i < 3; i++) {
+      specs.push({ from: S, to: N, flags: ".", seq, ack: 101, win: 509, len: 1448, time: (t += 0.0005) });
+      seq += 1448;
+      win -= 1448;
+      specs.push({ from: N, to: S, flags: ".", seq: 101, ack: seq, win, time: (t += 0.02) });
+    }
+    const f = findings(specs).find((x) => x.id === "scale-asymmetric");
+    expect(f).toMatchObject({ severity: "error", confidence: "likely", direction: "server-to-client" });
+    expect(f!.message).toContain(
+      "its window fell by exactly the bytes that arrived 3 times, which under shift 7 would move its right edge left: it does not scale",
+    );
+    expect(f!.readAs).toEqual([
+      { side: "server", applied: 7, readWith: 0 },
+      { side: "client", applied: 0, readWith: 7 },
+    ]);
+  });
 });

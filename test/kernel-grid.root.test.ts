@@ -19,16 +19,15 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { adviseLinux } from "../src/kernel/advice.js";
 import { type LinuxWscaleInputs, linuxWscale } from "../src/kernel/linux-wscale.js";
 import { parseSysctlInt, parseTriple } from "../src/kernel/sysctl-values.js";
+import { requireTools } from "./helpers/tools.js";
 
 const run = promisify(execFile);
-const isRoot = process.getuid?.() === 0;
-if (!isRoot) {
-  console.info("kernel-grid.root.test.ts: skipped, not root (needs network namespaces and tcpdump; CI runs as root)");
-}
+// Root, namespaces and a capture, or a skip naming what is missing (a failure under CI).
+const grid = requireTools(["root", "ip", "tcpdump", "python3"]);
 
 const PREFIX = `wsk-${process.pid}-`;
 const NS_C = `${PREFIX}c`;
@@ -228,7 +227,7 @@ const GRID: Case[] = [
 
 let port = 20000;
 
-describe.skipIf(!isRoot)("Linux window-scale model against this kernel", () => {
+grid.describe("Linux window-scale model against this kernel", () => {
   beforeAll(async () => {
     const missing = ["ip", "tcpdump", "python3"].filter((t) => {
       const dirs = (process.env.PATH ?? "").split(":");
@@ -372,7 +371,7 @@ describe.skipIf(!isRoot)("Linux window-scale model against this kernel", () => {
     const inputs = await readInputs(NS_C, ROUTED_ADDR, {});
     const advice = adviseLinux(inputs, { targetWscale: 2 }, { dst: ROUTED_NET, via: ADDR_S, dev: IF_C });
     const line = advice.commands.find((c) => c.kind === "route")?.command ?? "";
-    expect(line).toBe(`ip route change ${ROUTED_NET} via ${ADDR_S} dev ${IF_C} window 262143`);
+    expect(line).toBe(`ip route replace ${ROUTED_NET} via ${ADDR_S} dev ${IF_C} window 262143`);
     await nsExec(NS_C, line.split(" "));
     const routed = await clientSyn(ROUTED_ADDR, {});
     const direct = await clientSyn(ADDR_S, {});

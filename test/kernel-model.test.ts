@@ -292,7 +292,7 @@ function applyCommands(base: LinuxWscaleInputs, cmds: readonly AdviceCommand[]):
     if (max) next = { ...next, rmemMax: Number(max[1]) };
     const ws = /net\.ipv4\.tcp_window_scaling=(\d)/.exec(c.command);
     if (ws) next = { ...next, tcpWindowScaling: Number(ws[1]) };
-    const win = /^ip route change .* window (\d+)$/.exec(c.command);
+    const win = /^ip route replace .* window (\d+)$/m.exec(c.command);
     if (win) next = { ...next, routeWindow: Number(win[1]) };
   }
   return next;
@@ -306,7 +306,7 @@ describe("advice", () => {
     const a = adviseLinux(K618, { targetWscale: 2 }, { dst: "198.51.100.0/24", via: "192.0.2.1", dev: "eth0" });
     expect(a.target).toBe(2);
     expect(lines(a, "route").map((c) => c.command)).toEqual([
-      "ip route change 198.51.100.0/24 via 192.0.2.1 dev eth0 window 262143",
+      "ip route replace 198.51.100.0/24 via 192.0.2.1 dev eth0 window 262143",
     ]);
     expect(lines(a, "global").map((c) => c.command)).toEqual([
       'sysctl -w net.ipv4.tcp_rmem="4096 131072 262143"',
@@ -324,7 +324,10 @@ describe("advice", () => {
     const a = adviseLinux(K618, { targetWscale: 7 });
     expect(lines(a, "global").map((c) => c.command)).toEqual(['sysctl -w net.ipv4.tcp_rmem="4096 131072 8388607"']);
     expect(lines(a, "route").map((c) => c.command)).toEqual([routeWindowCommand({}, 8388607)]);
-    expect(lines(a, "route")[0]?.command).toBe("ip route change <dst> via <gw> dev <dev> window 8388607");
+    // Without gateway and device: two lines that look them up where they run, then add a host route.
+    expect(lines(a, "route")[0]?.command).toBe(
+      "r=$(ip -o route get <dst> | grep -oE '(via|dev) [^ ]+')\nip route replace <dst>/32 $r window 8388607",
+    );
   });
 
   it("target 0 keeps the option (route window 65535), unlike tcp_window_scaling=0", () => {
@@ -337,9 +340,7 @@ describe("advice", () => {
 
   it("raising past a route metric changes the metric, not the sysctls", () => {
     const a = adviseLinux({ ...K618, routeWindow: 174760 }, { targetWscale: 7 });
-    expect(lines(a, "route").map((c) => c.command)).toEqual([
-      "ip route change <dst> via <gw> dev <dev> window 8388607",
-    ]);
+    expect(lines(a, "route").map((c) => c.command)).toEqual([routeWindowCommand({}, 8388607)]);
     expect(lines(a, "global")).toEqual([]);
   });
 
@@ -486,7 +487,9 @@ describe("sysctl values", () => {
       expect(r.values.rmemMax).toBe(LINUX_DEFAULTS.rmemMax);
       expect(r.sources["net.ipv4.tcp_rmem"]).toBe("/proc/sys");
       expect(r.sources["net.core.rmem_max"]).toBe("default");
-      expect(r.problems).toHaveLength(2);
+      expect(r.values.wmemMax).toBe(LINUX_DEFAULTS.wmemMax);
+      // tcp_wmem (garbage), rmem_max and wmem_max (missing).
+      expect(r.problems).toHaveLength(3);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -6,7 +6,10 @@ import { describe, expect, it } from "vitest";
 import { BIN, ROOT } from "./helpers/bin.js";
 
 function live(args: string[]) {
-  const child = spawn(process.execPath, [BIN, "live", ...args], { env: { ...process.env, NO_COLOR: "1" } });
+  // A wide terminal: the handshake lines below are matched whole (at 80 columns they wrap).
+  const child = spawn(process.execPath, [BIN, "live", ...args], {
+    env: { ...process.env, NO_COLOR: "1", COLUMNS: "200" },
+  });
   let stdout = "";
   child.stdout.on("data", (d: Buffer) => {
     stdout += d.toString();
@@ -43,7 +46,12 @@ describe("wscale live", () => {
     w.child.stdin.end(pcap.subarray(off));
     expect(await w.exited).toBe(1);
     expect(w.out()).toContain("Findings");
-    expect(w.out().match(/\[error\] scale-rewritten/g)).toHaveLength(2); // as it happened, and in the report
+    // Printed in full as it happened; the report names it by id only.
+    expect(w.out().match(/\[error\] scale-rewritten/g)).toHaveLength(2);
+    const lines = w.out().split("\n");
+    const message = lines[lines.findIndex((l) => l.startsWith("[error] scale-rewritten")) + 1]!;
+    expect(lines.filter((l) => l === message)).toHaveLength(1);
+    expect(w.out()).toMatch(/^\[error\] scale-rewritten \(likely\) on c1 .* \(above\)$/m);
   });
 
   it("ndjson: handshake, finding, connection, report events, one JSON object per line", async () => {

@@ -1,9 +1,14 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PcapReader } from "../src/capture/pcap.js";
 import {
   bytes,
   everyByte,
+  type FrameCopy,
   hex,
   LINKTYPE,
   newTestFrame,
@@ -17,6 +22,7 @@ import {
   toHex,
   u32,
 } from "./helpers/capture-builder.js";
+import { oracle } from "./helpers/oracle.js";
 
 const T0 = 1_700_000_000;
 
@@ -287,20 +293,95 @@ describe("PcapReader: damage", () => {
     ]);
   });
 
-  it("a caplen above the file's snaplen is damage: warned, skipped, reading resumes", () => {
+  it("records longer than the file's snaplen are read cut to it, as libpcap does, with one warning per file", () => {
     const os: PcapFileOptions = { snaplen: 96 };
     const recs: PcapRecord[] = [
       { sec: T0, data: pattern(96, 1) },
       { sec: T0 + 1, data: pattern(97, 2) },
       { sec: T0 + 2, data: pattern(40, 3) },
+      { sec: T0 + 3, data: pattern(200, 4) },
     ];
     const offs = recordOffsets(os, recs);
-    const r = read(pcapFile(os, recs));
-    expect(r.frames.map((f) => f.fileOffset)).toEqual([offs[0], offs[2]]);
-    expect(r.warnings[0]).toEqual({
-      offset: offs[1],
-      message: expect.stringContaining("captured length 97 exceeds the snapshot length 96"),
+    const file = pcapFile(os, recs);
+    const r = read(file);
+    expect(r.frames.map((f) => [f.fileOffset, f.caplen, f.origLen, f.bytes])).toEqual(
+      recs.map((rec, i) => [offs[i], Math.min(96, rec.data.length), rec.data.length, toHex(rec.data.subarray(0, 96))]),
+    );
+    expect(r.warnings).toEqual([
+      {
+        offset: offs[1],
+        message:
+          "record 2: captured length 97 exceeds the file's snapshot length 96; read as libpcap reads it, cut to 96 bytes (said once per file)",
+      },
+    ]);
+    expect(read(file, everyByte(file.length))).toEqual(r);
+  });
+
+  describe.skipIf(!oracle("tcpdump"))("libpcap as the oracle (tcpdump)", () => {
+    it("tcpdump -r reads the oversized records as we do: its copy (-w) holds exactly our frames", () => {
+      const os: PcapFileOptions = { snaplen: 96 };
+      const file = pcapFile(os, [
+        { sec: T0, frac: 5, data: pattern(96, 1) },
+        { sec: T0 + 1, frac: 6, data: pattern(97, 2) },
+        { sec: T0 + 2, frac: 7, data: pattern(40, 3) },
+        { sec: T0 + 3, frac: 8, data: pattern(200, 4) },
+      ]);
+      const dir = mkdtempSync(join(tmpdir(), "wscale-pcap-"));
+      try {
+        writeFileSync(join(dir, "in.pcap"), file);
+        execFileSync("tcpdump", ["-r", join(dir, "in.pcap"), "-w", join(dir, "out.pcap")], { stdio: "ignore" });
+        const copy = read(readFileSync(join(dir, "out.pcap")));
+        const ours = read(file);
+        const fields = (f: FrameCopy) => [f.sec, f.nsec, f.caplen, f.origLen, f.bytes];
+        expect(copy.warnings).toEqual([]);
+        expect(copy.frames.map(fields)).toEqual(ours.frames.map(fields));
+        expect(ours.frames.map((f) => f.caplen)).toEqual([96, 96, 40, 96]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
+  });
+
+  it("a caplen damaged to a value above the snaplen that points at no record is damage: no bogus frame", () => {
+    const os: PcapFileOptions = { snaplen: 96 };
+    const recs: PcapRecord[] = [
+      { sec: T0, data: pattern(60, 1) },
+      { sec: T0 + 1, data: pattern(60, 2) },
+      { sec: T0 + 2, data: pattern(60, 3) },
+      { sec: T0 + 3, data: pattern(60, 4) },
+    ];
+    const offs = recordOffsets(os, recs);
+    const file = pcapFile(os, recs);
+    file.set(u32(100, "le"), offs[1]! + 8); // 100 bytes on from record 2's data is inside record 3's data
+    const r = read(file);
+    expect(r.frames.map((f) => f.fileOffset)).toEqual([offs[0], offs[2], offs[3]]);
+    expect(r.warnings).toEqual([
+      {
+        offset: offs[1],
+        message:
+          "record 2: captured length 100 exceeds the snapshot length 96 and no record follows it; looking for the next valid record",
+      },
+      { offset: offs[2], message: `skipped ${offs[2]! - offs[1]!} damaged bytes; reading resumes here` },
+    ]);
+    expect(read(file, everyByte(file.length))).toEqual(r);
+  });
+
+  it("an oversized last record ends the file exactly: read; one cut by the end of the file: truncated", () => {
+    const os: PcapFileOptions = { snaplen: 64 };
+    const recs: PcapRecord[] = [
+      { sec: T0, data: pattern(60, 1) },
+      { sec: T0 + 1, data: pattern(70, 2) },
+    ];
+    const file = pcapFile(os, recs);
+    expect(read(file).frames.map((f) => [f.caplen, f.origLen])).toEqual([
+      [60, 60],
+      [64, 70],
+    ]);
+    const cut = read(file.subarray(0, file.length - 1));
+    expect(cut.frames.map((f) => f.caplen)).toEqual([60]);
+    expect(cut.warnings).toEqual([
+      { offset: recordOffsets(os, recs)[1], message: expect.stringContaining("capture ends inside record 2") },
+    ]);
   });
 
   it("snaplen 0 means no limit below 262144: a 70000-byte record is read, a 262145-byte one is not", () => {
@@ -308,7 +389,11 @@ describe("PcapReader: damage", () => {
     expect(read(pcapFile(os, [{ sec: T0, data: pattern(70_000) }])).frames.map((f) => f.caplen)).toEqual([70_000]);
     const r = read(pcapFile(os, [{ sec: T0, data: pattern(262_145) }]));
     expect(r.frames).toEqual([]);
-    expect(r.warnings[0]).toEqual({ offset: 24, message: expect.stringContaining("262145") });
+    expect(r.warnings[0]).toEqual({
+      offset: 24,
+      message:
+        "record 1: captured length 262145 exceeds 262144, the most any capture holds; looking for the next valid record",
+    });
   });
 });
 

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { detectFormat } from "../src/capture/open.js";
 import { PcapngReader } from "../src/capture/pcapng.js";
 import {
   BLOCK,
@@ -8,6 +9,7 @@ import {
   type Endian,
   epb,
   everyByte,
+  type FrameCopy,
   hex,
   idb,
   isb,
@@ -320,12 +322,14 @@ describe("PcapngReader: packet blocks", () => {
     });
   }
 
-  it("an SPB larger than 262144 bytes (no interface snaplen) is not delivered with caplen above 262144", () => {
-    const file = bytes(shb("le"), idb("le", { linkType: 1 }), spb("le", { data: pattern(300_000) }));
+  it("an SPB larger than 262144 bytes (no interface snaplen) is delivered cut to 262144, its wire length kept", () => {
+    const data = pattern(300_000);
+    const file = bytes(shb("le"), idb("le", { linkType: 1 }), spb("le", { data }));
     const r = read(file);
-    // Either delivered cut to the limit, or skipped with a warning; never above the limit.
-    expect(r.frames.length + r.warnings.length).toBeGreaterThan(0);
-    for (const f of r.frames) expect(f.caplen).toBeLessThanOrEqual(262_144);
+    expect(r.warnings).toEqual([]);
+    expect(r.frames.map((f) => [f.caplen, f.origLen, f.fileOffset, f.bytes])).toEqual([
+      [262_144, 300_000, 48, toHex(data.subarray(0, 262_144))],
+    ]);
   });
 
   it("an SPB too short to hold its original-length field (12 bytes): warned, skipped, no negative caplen", () => {
@@ -550,6 +554,88 @@ describe("PcapngReader: damage", () => {
   });
 });
 
+describe("PcapngReader: a damaged first section header", () => {
+  const blocks = (e: Endian) => [
+    shb(e),
+    idb(e, { linkType: LINKTYPE.RAW, tsresol: 9 }),
+    epb(e, { timestamp: 1_000_000_007n, data: pattern(40, 1) }),
+    epb(e, { timestamp: 2_000_000_009n, data: pattern(41, 2) }),
+  ];
+  /** The frames of the undamaged file, as [linkType, sec, nsec, offset, bytes]. */
+  const expected = (at: number[]) => [
+    [101, 1, 7, at[2], toHex(pattern(40, 1))],
+    [101, 2, 9, at[3], toHex(pattern(41, 2))],
+  ];
+  const frames = (r: { frames: FrameCopy[] }) =>
+    r.frames.map((f) => [f.linkType, f.sec, f.nsec, f.fileOffset, f.bytes]);
+
+  for (const e of ["le", "be"] as Endian[]) {
+    it(`${e}: an invalid byte-order magic: the byte order is taken from the next valid block, every packet read`, () => {
+      const { file, at } = layout(...blocks(e));
+      file.set(hex("01020304"), 8);
+      const r = read(file);
+      expect(r.error).toBeNull();
+      expect(frames(r)).toEqual(expected(at));
+      expect(r.warnings).toEqual([
+        { offset: 8, message: "pcapng byte-order magic 0x01020304 is invalid; looking for the next valid block" },
+        { offset: at[1], message: `skipped ${at[1]} damaged bytes; reading resumes here` },
+      ]);
+      expect(read(file, everyByte(file.length))).toEqual(r);
+    });
+
+    it(`${e}: a damaged block type (the byte-order magic intact) is still pcapng, and read on`, () => {
+      const { file, at } = layout(...blocks(e));
+      file.set(hex("0a0d0d0b"), 0);
+      expect(detectFormat(file)).toBe("pcapng");
+      const r = read(file);
+      expect(r.error).toBeNull();
+      expect(frames(r)).toEqual(expected(at));
+      expect(r.warnings).toEqual([
+        {
+          offset: 0,
+          message: `first block type ${e === "le" ? "0x0b0d0d0a" : "0x0a0d0d0b"} is not a section header; looking for the next valid block`,
+        },
+        { offset: at[1], message: `skipped ${at[1]} damaged bytes; reading resumes here` },
+      ]);
+    });
+
+    for (const [name, field, value] of [
+      ["an impossible length", 4, 13],
+      ["a trailing length that disagrees", 24, 32],
+      ["a length running past the end of the file", 4, 0x00ff_fff0],
+    ] as const) {
+      it(`${e}: ${name}: read on from the next valid block`, () => {
+        const { file, at } = layout(...blocks(e));
+        file.set(u32(value, e), field);
+        const r = read(file);
+        expect(r.error).toBeNull();
+        expect(frames(r)).toEqual(expected(at));
+        expect(r.warnings.at(-1)).toEqual({
+          offset: at[1],
+          message: `skipped ${at[1]} damaged bytes; reading resumes here`,
+        });
+        expect(read(file, everyByte(file.length))).toEqual(r);
+      });
+    }
+  }
+
+  it("the description block lost with the section header: one warning per missing interface, not one per packet", () => {
+    const { file } = layout(
+      shb("le"),
+      ...Array.from({ length: 5 }, (_, i) => epb("le", { timestamp: BigInt(i), data: pattern(20, i) })),
+    );
+    file.set(hex("ffffffff"), 8);
+    const r = read(file);
+    expect(r.frames).toEqual([]);
+    expect(r.error).toBeNull();
+    expect(r.warnings.map((w) => w.message)).toEqual([
+      "pcapng byte-order magic 0xffffffff is invalid; looking for the next valid block",
+      "skipped 28 damaged bytes; reading resumes here",
+      "packet block names interface 0, but the section describes 0; skipped",
+    ]);
+  });
+});
+
 describe("PcapngReader: not pcapng", () => {
   it("a classic pcap file is an error at offset 0", () => {
     const r = read(pcapFile({}, [{ sec: 1, data: pattern(10) }]));
@@ -557,11 +643,15 @@ describe("PcapngReader: not pcapng", () => {
     expect(r.error).toEqual({ offset: 0, message: "not a pcapng file (first block type 0xa1b2c3d4)" });
   });
 
-  it("an SHB with an invalid byte-order magic is an error at offset 8", () => {
+  it("a first SHB with an invalid byte-order magic and no valid block after it is an error at offset 8", () => {
     const file = shb("le");
     file.set(hex("01020304"), 8);
-    const r = read(bytes(file, idb("le", { linkType: 1 })));
-    expect(r.error).toEqual({ offset: 8, message: "pcapng byte-order magic 0x01020304 is invalid" });
+    const r = read(bytes(file, pattern(40, 0x80)));
+    expect(r.frames).toEqual([]);
+    expect(r.error).toEqual({
+      offset: 8,
+      message: "pcapng byte-order magic 0x01020304 is invalid, and no valid block follows",
+    });
   });
 
   it("an empty input and a cut section header are errors", () => {

@@ -19,6 +19,7 @@ beforeAll(async () => {
   await writeFile(join(fakeProc, "net/ipv4/tcp_rmem"), "4096\t131072\t33554432\n");
   await writeFile(join(fakeProc, "net/ipv4/tcp_wmem"), "4096\t16384\t4194304\n");
   await writeFile(join(fakeProc, "net/core/rmem_max"), "4194304\n");
+  await writeFile(join(fakeProc, "net/core/wmem_max"), "4194304\n");
   return async () => rm(fakeProc, { recursive: true, force: true });
 });
 
@@ -84,6 +85,7 @@ describe("wscale sysctl --format json", () => {
       tcpRmem: [4096, 131072, 33554432],
       tcpWmem: [4096, 16384, 4194304],
       rmemMax: 4194304,
+      wmemMax: 4194304,
       windowClamp: null,
       soRcvbuf: null,
     });
@@ -125,7 +127,7 @@ describe("wscale sysctl --format json", () => {
     const r = await json("--target-wscale", "2", "--dst", "198.51.100.0/24", "--via", "192.0.2.1", "--dev", "eth0");
     expect(r.target).toBe(2);
     expect(r.commands.map((c) => [c.kind, c.command])).toEqual([
-      ["route", "ip route change 198.51.100.0/24 via 192.0.2.1 dev eth0 window 262143"],
+      ["route", "ip route replace 198.51.100.0/24 via 192.0.2.1 dev eth0 window 262143"],
       ["sysctl", 'sysctl -w net.ipv4.tcp_rmem="4096 131072 262143"'],
       ["sysctl", "sysctl -w net.core.rmem_max=262143"],
       [
@@ -134,7 +136,8 @@ describe("wscale sysctl --format json", () => {
           "# /etc/sysctl.d/90-wscale.conf: written from wscale sysctl (advertise shift 2)\n" +
           "net.ipv4.tcp_rmem = 4096 131072 262143\n" +
           "net.core.rmem_max = 262143\n" +
-          "EOF",
+          "EOF\n" +
+          "sysctl -p /etc/sysctl.d/90-wscale.conf",
       ],
       ["sysctl", "sysctl -w net.ipv4.tcp_window_scaling=0"],
     ]);
@@ -142,9 +145,12 @@ describe("wscale sysctl --format json", () => {
     expect(r.commands[2]?.why).toContain("shift would stay at 7");
   });
 
-  it("placeholders when the route is not given", async () => {
+  it("without --dst: a recipe that looks up gateway and device where it runs", async () => {
     const r = await json("--target-wscale", "0");
-    expect(r.commands[0]?.command).toBe("ip route change <dst> via <gw> dev <dev> window 65535");
+    expect(r.commands[0]?.command).toBe(
+      "r=$(ip -o route get <dst> | grep -oE '(via|dev) [^ ]+')\nip route replace <dst>/32 $r window 65535",
+    );
+    expect(r.route.from).toBeNull();
   });
 
   it("--rtt 30ms --rate 1Gbit: the BDP, one cap, and what to change", async () => {
@@ -154,9 +160,20 @@ describe("wscale sysctl --format json", () => {
     expect(r.caps[0]).toMatchObject({ rttMs: 30, window: 262140 });
     expect(r.commands.filter((c) => c.kind === "sysctl").map((c) => c.command)).toEqual([
       'sysctl -w net.ipv4.tcp_rmem="4096 87380 7500000"',
+      "sysctl -w net.core.rmem_max=7500000",
       'sysctl -w net.ipv4.tcp_wmem="4096 16384 8388608"',
+      "sysctl -w net.core.wmem_max=8388608",
     ]);
+    // The sysctl.d file holds every key those lines change, tcp_wmem included.
+    const file = r.commands.find((c) => c.kind === "file");
+    expect(file?.content).toBe(
+      "# /etc/sysctl.d/90-wscale.conf: written from wscale sysctl (1 Gbit/s at 30 ms)\n" +
+        "net.ipv4.tcp_rmem = 4096 87380 7500000\nnet.core.rmem_max = 7500000\n" +
+        "net.ipv4.tcp_wmem = 4096 16384 8388608\nnet.core.wmem_max = 8388608\n",
+    );
     expect(r.target).toBe(7);
+    // rmem_max and wmem_max (4 MiB) came from this host's /proc/sys, not from the flags: said so.
+    expect(r.sources["net.core.wmem_max"]).toBe("/proc/sys");
   });
 
   it("reads this host's /proc/sys by default, and agrees with the model on it", async () => {
@@ -208,15 +225,21 @@ describe("wscale sysctl text output", () => {
     expect(r.exitCode).toBe(0);
     const out = r.stdout;
     expect(out).toContain("Advertised window scale: 10, decided by net.ipv4.tcp_rmem[2]");
-    expect(out).toContain("space = min(max(socket space 65536, tcp_rmem[2] 33554432, rmem_max 4194304)) = 33554432");
+    expect(out).toContain(
+      "space = min(max(socket space 65536, tcp_rmem[2] 33554432, rmem_max 4194304), window_clamp 1073725440 (none set: 65535 << 14)) = 33554432",
+    );
     expect(out).toContain("Largest window: 65535 << 10 = 67107840 bytes (64 MiB)");
     expect(out).toContain("RTT  30 ms: 17.9 Gbit/s by the window");
     expect(out).toContain(
-      "Per destination (only connections on that route):\n  ip route change <dst> via <gw> dev <dev> window 262143",
+      "Per destination (only connections on that route):\n  r=$(ip -o route get <dst> | grep -oE '(via|dev) [^ ]+')\n  ip route replace <dst>/32 $r window 262143\n",
     );
     expect(out).toContain('  sysctl -w net.ipv4.tcp_rmem="4096 131072 262143"\n');
     expect(out).toContain("  sysctl -w net.core.rmem_max=262143\n");
-    expect(out).toContain("    | net.ipv4.tcp_rmem = 4096 131072 262143\n    | net.core.rmem_max = 262143\n");
+    // The file block pastes as printed: the heredoc at column 0, every key changed, then loaded.
+    expect(out).toContain(
+      "\ncat > /etc/sysctl.d/90-wscale.conf <<'EOF'\n# /etc/sysctl.d/90-wscale.conf: written from wscale sysctl (advertise shift 2)\n" +
+        "net.ipv4.tcp_rmem = 4096 131072 262143\nnet.core.rmem_max = 262143\nEOF\nsysctl -p /etc/sysctl.d/90-wscale.conf\n",
+    );
     expect(out).toContain("Last resort:\n  sysctl -w net.ipv4.tcp_window_scaling=0");
     expect(out).toContain("17.5 Mbit/s at 30 ms"); // the 64 KiB cap at this RTT
     expect(r.stderr).toBe("");
@@ -225,6 +248,55 @@ describe("wscale sysctl text output", () => {
   it("says 'none' when scaling is off", async () => {
     const r = await wscale("sysctl", "--proc-sys", fakeProc, "--window-scaling", "0");
     expect(r.stdout).toContain("Advertised window scale: none (net.ipv4.tcp_window_scaling = 0");
+  });
+});
+
+describe("wscale sysctl says where each value came from", () => {
+  it("the issue's case: --tcp-rmem alone, rmem_max from this host decides, and that is said", async () => {
+    const r = await wscale("sysctl", "--proc-sys", fakeProc, "--tcp-rmem", "4096 87380 174760");
+    expect(r.stdout).toContain("net.ipv4.tcp_rmem           = 4096 87380 174760  (given)");
+    expect(r.stdout).toContain("net.core.rmem_max           = 4194304  (this host)");
+    expect(r.stdout).toContain(
+      "Advertised window scale: 7, decided by net.core.rmem_max (this host's value, not given)",
+    );
+    expect(r.stdout).toContain(
+      "not given, so read from this host: net.ipv4.tcp_window_scaling = 1, net.ipv4.tcp_wmem = 4096 16384 4194304, net.core.rmem_max = 4194304",
+    );
+    const j = await json("--tcp-rmem", "4096 87380 174760");
+    expect(j.sources).toMatchObject({ "net.ipv4.tcp_rmem": "flag", "net.core.rmem_max": "/proc/sys" });
+    expect(j.notes[0]).toContain("if you are advising another machine, give its values too");
+  });
+
+  it("nothing given: no such note, every value is this host's", async () => {
+    const j = await json();
+    expect(j.notes.join("\n")).not.toContain("not given");
+  });
+
+  it("--dst on this host asks `ip route get`; a local address has no route with a gateway, so the line looks it up", async () => {
+    const j = await json("--target-wscale", "0", "--dst", "127.0.0.1");
+    expect(j.route.from).toBe("recipe");
+    expect(j.commands[0]?.command).toBe(
+      "r=$(ip -o route get 127.0.0.1 | grep -oE '(via|dev) [^ ]+')\nip route replace 127.0.0.1/32 $r window 65535",
+    );
+  });
+
+  it("--dst with values given for another machine: never this host's route", async () => {
+    const j = await json("--target-wscale", "0", "--dst", "198.51.100.7", "--rmem-max", "212992");
+    expect(j.route.from).toBe("recipe");
+    expect(j.commands[0]?.command).toContain("ip -o route get 198.51.100.7");
+  });
+
+  it("--dst --via --dev: the line as given", async () => {
+    const j = await json("--target-wscale", "2", "--dst", "198.51.100.7", "--via", "192.0.2.1", "--dev", "eth0");
+    expect(j.route.from).toBe("flags");
+    expect(j.commands[0]?.command).toBe("ip route replace 198.51.100.7/32 via 192.0.2.1 dev eth0 window 262143");
+  });
+
+  it("--rtt 200ms --rate 100Gbit: beyond shift 14, said, with the best figure", async () => {
+    const r = await wscale("sysctl", "--proc-sys", fakeProc, "--rtt", "200ms", "--rate", "100Gbit");
+    expect(r.stdout).toContain("beyond what one TCP connection can reach");
+    expect(r.stdout).toContain("at most 42.9 Gbit/s at 200 ms");
+    expect(r.stdout).toContain("still short of 100 Gbit/s");
   });
 });
 

@@ -11,6 +11,7 @@ import { FrameSegmentSource, type SegmentSource } from "../decode/segment-source
 import { TcpdumpTextSource } from "../decode/tcpdump-text.js";
 import { evaluateFindings } from "../findings/evaluate.js";
 import type { Finding } from "../findings/finding.js";
+import { FindingSampler, isSampled } from "../findings/sampler.js";
 import type { ReportTotals } from "./tally.js";
 
 export const SCHEMA_VERSION = 1;
@@ -25,12 +26,18 @@ export interface InputSummary {
   /** Packets that gave no TCP segment, by reason. */
   skipped: Record<string, number>;
   warnings: CaptureIssue[];
+  /** Several inputs holding the same traffic: the vantage point (index in the report's `vantages`). */
+  vantage?: number;
+  /** Records that were the same records as another input's (the input `of`), counted once. */
+  duplicates?: { of: number; records: number };
 }
 
 /** What a run read: its inputs (connections and findings went to `onConnection` as they finished). */
 export interface AnalysisRun {
   schemaVersion: number;
   inputs: InputSummary[];
+  /** Inputs that could not be read at all: the others were analysed, and the command exits 2. */
+  unreadable?: { path: string; offset: number | null; message: string }[];
 }
 
 /** Everything one run found: the model every report format is rendered from. */
@@ -71,6 +78,10 @@ export interface AnalyzeOptions {
   /** Resolves when reading should stop early (live mode after SIGINT grace). */
   stop?: Promise<void>;
   stdin?: NodeJS.ReadableStream;
+  /** Several inputs merged: false drops a record (the same record already read from another input). */
+  keep?(seg: TcpSegment): boolean;
+  /** Several inputs merged: the time to order this record by (default: its own; a copy's records wait for the original's). */
+  mergeTime?(seg: TcpSegment): number;
 }
 
 interface Input {
@@ -95,8 +106,13 @@ export function createSource(format: CaptureFormat): SegmentSource {
  * the live connections. Connections still open at the end are handed over in the order they
  * started. Throws InputError only for an input that cannot be read at all.
  */
-export async function analyzeStream(paths: string[], opts: AnalyzeOptions): Promise<AnalysisRun> {
-  const tracker = new ConnectionTracker({
+export async function analyzeStream(paths: (string | OpenedInput)[], opts: AnalyzeOptions): Promise<AnalysisRun> {
+  // A connection with a sampled note waits until the sampler knows whether it keeps it.
+  const sampler = new FindingSampler<ConnectionSummary>();
+  const report = (ready: { conn: ConnectionSummary; findings: Finding[] }[]) => {
+    for (const r of ready) opts.onConnection?.(r.conn, r.findings);
+  };
+  const tracker: ConnectionTracker = new ConnectionTracker({
     idleTimeout: opts.idleTimeout,
     timeline: opts.timeline,
     // Nothing below keeps a Connection past onFinal: its objects serve the next one.
@@ -104,14 +120,20 @@ export async function analyzeStream(paths: string[], opts: AnalyzeOptions): Prom
     onHandshake: opts.onHandshake,
     onFinal(conn) {
       const summary = summarize(conn);
-      const found = evaluateFindings(conn, summary);
-      if (summary.timeline && conn.timeline) markFindings(summary.timeline, conn, found);
-      opts.onConnection?.(summary, found);
+      const found = evaluateFindings(conn, summary, tracker.servers);
+      // Charted now (the Connection is reused next): the findings reported whatever the sampler decides.
+      if (summary.timeline && conn.timeline)
+        markFindings(
+          summary.timeline,
+          conn,
+          found.filter((f) => !isSampled(f)),
+        );
+      report(sampler.add(summary, found));
     },
   });
   const inputs: Input[] = [];
   for (const path of paths) {
-    const opened = await openInput(path, opts.stdin);
+    const opened = typeof path === "string" ? await openInput(path, opts.stdin) : path;
     inputs.push({
       opened,
       source: createSource(opened.format),
@@ -140,19 +162,22 @@ export async function analyzeStream(paths: string[], opts: AnalyzeOptions): Prom
       packets: i.source.packets,
       tcpSegments: i.segments,
       skipped: i.source.skipped(),
-      warnings: i.source.error ? [...i.source.warnings, i.source.error] : i.source.warnings,
+      warnings: [...i.opened.warnings, ...i.source.warnings, ...(i.source.error ? [i.source.error] : [])],
     };
   });
   // What is still open, a batch at a time so that its output is written as it goes.
   while (tracker.flush(FLUSH_BATCH) > 0) await opts.drain?.();
+  report(sampler.finish());
+  await opts.drain?.();
   return { schemaVersion: SCHEMA_VERSION, inputs: summaries };
 }
 
 /**
  * The whole report in memory, every connection (in the order they started) and finding: for
- * compare, which matches connections across two captures, and for tests. The CLI streams instead.
+ * compare and vantage points, which match connections across captures, and for tests. The CLI
+ * streams a single input instead.
  */
-export async function analyze(paths: string[], opts: AnalyzeOptions): Promise<AnalysisReport> {
+export async function analyze(paths: (string | OpenedInput)[], opts: AnalyzeOptions): Promise<AnalysisReport> {
   const connections: ConnectionSummary[] = [];
   const findings: Finding[] = [];
   const run = await analyzeStream(paths, {
@@ -228,14 +253,16 @@ async function runMerged(inputs: Input[], tracker: ConnectionTracker, opts: Anal
     for (const input of inputs) {
       if (!input.pending) await advance(input, stopped, opts);
       if (!input.pending) continue;
-      const t = Number.isNaN(input.seg.time) ? Number.NEGATIVE_INFINITY : input.seg.time;
+      const t = Number.isNaN(input.seg.time)
+        ? Number.NEGATIVE_INFINITY
+        : (opts.mergeTime?.(input.seg) ?? input.seg.time);
       if (best === null || t < bestTime) {
         best = input;
         bestTime = t;
       }
     }
     if (best === null) return;
-    tracker.segment(best.seg);
+    if (opts.keep === undefined || opts.keep(best.seg)) tracker.segment(best.seg);
     best.segments++;
     best.pending = false;
     if ((++packets & DRAIN_MASK) === 0 && opts.drain) await opts.drain();

@@ -75,6 +75,24 @@ export class Tally {
     else bySeverity.set(verdict, { verdict, severity: worst === null ? null : worst.severity, connections: 1 });
   }
 
+  /** Another tally's counts (a worker's, for one input of a merged stream), added to these. */
+  merge(t: ReportTotals): void {
+    this.connections += t.connections;
+    for (const s of ["error", "warn", "info"] as const) this.findings[s] += t.findings[s];
+    for (const v of t.verdicts) {
+      const bySeverity = inner(this.verdicts, v.severity ?? OK);
+      const c = bySeverity.get(v.verdict);
+      if (c) c.connections += v.connections;
+      else bySeverity.set(v.verdict, { ...v });
+    }
+    for (const f of t.findingIds) {
+      const bySeverity = inner(this.ids, f.severity);
+      const c = bySeverity.get(f.id);
+      if (c) c.count += f.count;
+      else bySeverity.set(f.id, { ...f });
+    }
+  }
+
   totals(): ReportTotals {
     const rank = (v: VerdictCount) => (v.severity === null ? -1 : SEVERITY_RANK[v.severity]);
     return {

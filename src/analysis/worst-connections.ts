@@ -1,6 +1,6 @@
 import type { ConnectionSummary } from "../connections/summary.js";
 import { type Finding, SEVERITY_RANK } from "../findings/finding.js";
-import { type AnalysisReport, type InputSummary, SCHEMA_VERSION } from "./analyze.js";
+import type { AnalysisReport, AnalysisRun } from "./analyze.js";
 import { Tally, worstFinding } from "./tally.js";
 
 /** Findings of one id the human reports show in full; the rest of that id are listed by connection. */
@@ -84,14 +84,13 @@ export class WorstConnections {
   }
 
   /** The report model: kept connections in the analysis' order, their findings and the samples, exact totals. */
-  report(inputs: InputSummary[]): AnalysisReport {
+  report(run: AnalysisRun): AnalysisReport {
     const order = new Map<Finding, number>();
     for (const e of this.heap) for (const x of e.findings) order.set(x.f, x.n);
     for (const list of this.samples.values()) for (const x of list) order.set(x.f, x.n);
     const kept = new Set(this.heap.map((e) => e.conn.id));
     return {
-      schemaVersion: SCHEMA_VERSION,
-      inputs,
+      ...run,
       connections: this.heap.map((e) => e.conn).sort((a, b) => connectionNumber(a.id) - connectionNumber(b.id)),
       findings: [...order].sort((a, b) => a[1] - b[1]).map(([f]) => f),
       totals: this.tally.totals(),

@@ -1,6 +1,9 @@
 /** Something wrong in an input, located to the byte. */
 export interface CaptureIssue {
-  /** Absolute byte offset in the (decompressed) input. */
+  /**
+   * Absolute byte offset: in the decompressed data for what the capture readers find, in the
+   * file itself for the gzip layer's own problems (their messages start with "gzip: ").
+   */
   offset: number;
   message: string;
 }

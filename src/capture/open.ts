@@ -1,8 +1,7 @@
 import { read as fsRead } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { constants, crc32, createGunzip } from "node:zlib";
-import { u32le } from "./bytes.js";
-import { InputError } from "./issue.js";
+import { gunzip } from "./gzip.js";
+import { type CaptureIssue, InputError } from "./issue.js";
 import { isPcapMagic, PcapReader } from "./pcap.js";
 import { isPcapngMagic, PcapngReader } from "./pcapng.js";
 import type { CaptureFormat, FrameReader } from "./reader.js";
@@ -20,6 +19,8 @@ export interface OpenedInput {
   gzip: boolean;
   /** The (decompressed) bytes from offset 0 of the capture. Errors are InputErrors. */
   read: ReadInto;
+  /** Damage in the gzip layer, located to the compressed byte; filled while reading. */
+  warnings: CaptureIssue[];
   close(): Promise<void>;
 }
 
@@ -27,9 +28,10 @@ const HEAD = 16;
 
 /**
  * Open a file or stdin and tell its format from its first bytes, never from its name; gzip is
- * unwrapped transparently. Regular files are read straight into the reader's buffer (no
- * intermediate chunks), and so is stdin (file descriptor 0); a stream given instead of stdin
- * (tcpdump started by live mode, tests) and decompressed data arrive as chunks and are copied once.
+ * unwrapped transparently. Regular files are read at explicit positions straight into the
+ * reader's buffer (no intermediate chunks); stdin (file descriptor 0) and any path that cannot
+ * seek (a FIFO, `<(...)`, /dev/stdin on a pipe) are read in order the same way. A stream given
+ * instead of stdin (tcpdump started by live mode, tests) and decompressed data are copied once.
  * Throws InputError for what cannot be a capture at all.
  */
 export async function openInput(path: string, stdin?: NodeJS.ReadableStream): Promise<OpenedInput> {
@@ -48,12 +50,15 @@ export async function openInput(path: string, stdin?: NodeJS.ReadableStream): Pr
     }
     const head = await readHead(read);
     if (isGzip(head)) return gunzipped(path, prepend(head, read), close);
-    return { path, format: detectOrThrow(path, head), gzip: false, read: prepend(head, read), close };
+    return { path, format: detectOrThrow(path, head), gzip: false, read: prepend(head, read), close, warnings: [] };
   }
   let fh: FileHandle | null = null;
+  let seekable = false;
   try {
     fh = await open(path, "r");
-    if ((await fh.stat()).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    const stat = await fh.stat();
+    if (stat.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    seekable = stat.isFile() || stat.isBlockDevice();
   } catch (e) {
     await fh?.close();
     throw new InputError(path, null, describeError(e));
@@ -61,10 +66,17 @@ export async function openInput(path: string, stdin?: NodeJS.ReadableStream): Pr
   const file = fh;
   const close = () => file.close();
   try {
+    if (!seekable) {
+      // A FIFO, <(...), /dev/stdin fed by a pipe, a terminal: read in order, like "-".
+      const stream = fdReader(path, file.fd);
+      const head = await readHead(stream);
+      if (isGzip(head)) return await gunzipped(path, prepend(head, stream), close);
+      return { path, format: detectOrThrow(path, head), gzip: false, read: prepend(head, stream), close, warnings: [] };
+    }
     const head = await readHead(fileReader(path, file));
     if (isGzip(head)) return await gunzipped(path, fileReader(path, file), close);
     // A regular file is read at explicit positions straight into the reader's buffer.
-    return { path, format: detectOrThrow(path, head), gzip: false, read: fileReader(path, file), close };
+    return { path, format: detectOrThrow(path, head), gzip: false, read: fileReader(path, file), close, warnings: [] };
   } catch (e) {
     await close();
     throw e;
@@ -76,56 +88,12 @@ function isGzip(head: Uint8Array): boolean {
 }
 
 async function gunzipped(path: string, compressed: ReadInto, close: () => Promise<void>): Promise<OpenedInput> {
-  // Z_SYNC_FLUSH at the end: a truncated .gz yields everything it decompressed instead of an
-  // error that discards the last output. The cut is still reported: the gzip trailer (CRC-32 and
-  // length of the data) must match what came out.
-  const gunzip = createGunzip({ chunkSize: 1024 * 1024, finishFlush: constants.Z_SYNC_FLUSH });
-  let trailer = new Uint8Array(0);
-  let crc = 0;
-  let size = 0;
-  const inner = streamReader(path, gunzip, "gzip: ", {
-    data(chunk) {
-      crc = crc32(chunk, crc);
-      size += chunk.length;
-    },
-    end() {
-      const t = trailer;
-      const whole = t.length === 8 && u32le(t, 0) === crc >>> 0 && u32le(t, 4) === size % 2 ** 32;
-      return whole ? null : new Error("compressed data ends early or is damaged (its gzip trailer does not match)");
-    },
-  });
-  // Feed the compressed bytes in, with backpressure, remembering the last eight: the trailer.
-  const pump = async () => {
-    for (;;) {
-      const chunk = new Uint8Array(256 * 1024);
-      const n = await compressed(chunk, 0, chunk.length);
-      if (n === 0) break;
-      const data = chunk.subarray(0, n);
-      trailer = Uint8Array.from(Buffer.concat([trailer, data.subarray(Math.max(0, n - 8))]).subarray(-8));
-      if (!gunzip.write(data)) await new Promise((r) => gunzip.once("drain", r));
-    }
-    gunzip.end();
-  };
-  pump().catch((e) => gunzip.destroy(e instanceof Error ? e : new Error(String(e))));
-  try {
-    const innerHead = await readHead(inner.read);
-    return {
-      path,
-      format: detectOrThrow(path, innerHead),
-      gzip: true,
-      read: prepend(innerHead, inner.read),
-      close: async () => {
-        if (!gunzip.readableEnded) gunzip.destroy();
-        await close();
-      },
-    };
-  } catch (e) {
-    gunzip.destroy();
-    throw e;
-  }
+  const { read, warnings } = gunzip(path, compressed);
+  const head = await readHead(read);
+  return { path, format: detectOrThrow(path, head), gzip: true, read: prepend(head, read), close, warnings };
 }
 
-/** Reads an inherited descriptor (a pipe or a redirected file) at its current position. */
+/** Reads a descriptor at its current position: stdin, a pipe, a FIFO, a redirected file. */
 function fdReader(path: string, fd: number): ReadInto {
   let offset = 0;
   return async (buf, at, length) => {
@@ -208,16 +176,9 @@ function prepend(first: Uint8Array, read: ReadInto): ReadInto {
 
 /**
  * A ReadInto over a stream: resolves as soon as any bytes are there (live pipes must not wait for
- * a full buffer), and delivers every byte that arrived before an error before raising it (a
- * truncated .gz still yields what it decompressed).
+ * a full buffer), and delivers every byte that arrived before an error before raising it.
  */
-interface StreamCheck {
-  data(chunk: Uint8Array): void;
-  /** At the end of the stream: an error if what came is not whole. */
-  end(): Error | null;
-}
-
-function streamReader(path: string, stream: NodeJS.ReadableStream, errorPrefix = "", check?: StreamCheck) {
+function streamReader(path: string, stream: NodeJS.ReadableStream) {
   const queue: Uint8Array[] = [];
   let ended = false;
   let failure: unknown = null;
@@ -229,13 +190,11 @@ function streamReader(path: string, stream: NodeJS.ReadableStream, errorPrefix =
     w?.();
   };
   stream.on("data", (chunk: Uint8Array) => {
-    check?.data(chunk);
     queue.push(chunk);
     if (queue.length > 64) stream.pause(); // bounded (a few MiB): the reader resumes it
     notify();
   });
   stream.on("end", () => {
-    failure = check?.end() ?? null;
     ended = true;
     notify();
   });
@@ -245,7 +204,7 @@ function streamReader(path: string, stream: NodeJS.ReadableStream, errorPrefix =
   });
   const read: ReadInto = async (buf, at, length) => {
     while (queue.length === 0) {
-      if (failure !== null) throw new InputError(path, offset, errorPrefix + describeError(failure));
+      if (failure !== null) throw new InputError(path, offset, describeError(failure));
       if (ended) return 0;
       stream.resume();
       await new Promise<void>((r) => {

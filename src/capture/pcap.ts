@@ -18,9 +18,10 @@ export function isPcapMagic(b: Uint8Array): boolean {
 }
 
 /**
- * Classic libpcap files: µs and ns resolution, either byte order. A record whose length is
- * impossible is reported and skipped by scanning for the next two consecutive plausible record
- * headers, so a file damaged in the middle still yields the frames after the damage.
+ * Classic libpcap files: µs and ns resolution, either byte order. A record longer than the file's
+ * snapshot length is read cut to it, as libpcap does. A record whose length is impossible is
+ * reported and skipped by scanning for the next two consecutive plausible record headers, so a
+ * file damaged in the middle still yields the frames after the damage.
  */
 export class PcapReader extends BaseFrameReader {
   override readonly format = "pcap" as const;
@@ -28,9 +29,11 @@ export class PcapReader extends BaseFrameReader {
   private le = true;
   private nsPerUnit = 1000;
   private recordHeader = 16;
-  private snaplen = 0;
+  /** The file header's snapshot length (0 and values above MAX_CAPLEN mean MAX_CAPLEN). */
+  private snaplen = MAX_CAPLEN;
   private linkType = 0;
-  private maxCaplen = MAX_CAPLEN;
+  /** A record above the snapshot length was read (and reported). */
+  private oversizeSeen = false;
   /** Offset where a damaged stretch began, while looking for the next good record. */
   private resyncFrom = -1;
   private lastSec = 0;
@@ -60,18 +63,33 @@ export class PcapReader extends BaseFrameReader {
     if (w.end - p < rh) return w.ended && w.end > p ? this.endedMidRecord() : false;
     const le = this.le;
     const caplen = le ? u32le(b, p + 8) : u32be(b, p + 8);
-    if (caplen > this.maxCaplen) {
-      this.warnings.push({
-        offset: w.base + p,
-        message: `record ${this.frames + 1}: captured length ${caplen} exceeds the snapshot length ${this.maxCaplen}; looking for the next valid record`,
-      });
-      this.resyncFrom = w.base + p;
-      w.pos = p + 1;
-      return this.next(frame);
-    }
+    if (caplen > MAX_CAPLEN)
+      return this.damaged(frame, p, `captured length ${caplen} exceeds ${MAX_CAPLEN}, the most any capture holds`);
     if (w.end - p < rh + caplen) {
       if (w.ended) return this.endedMidRecord();
       return false;
+    }
+    let view = caplen;
+    if (caplen > this.snaplen) {
+      // libpcap reads such a record cut to the snapshot length (a writer that ignored its own
+      // snaplen). A length damaged into this range points at no record, so one must follow.
+      const after = p + rh + caplen;
+      if (after + rh > w.end && !w.ended) return false;
+      if (after + rh <= w.end ? !this.plausible(b, after) : after !== w.end) {
+        return this.damaged(
+          frame,
+          p,
+          `captured length ${caplen} exceeds the snapshot length ${this.snaplen} and no record follows it`,
+        );
+      }
+      if (!this.oversizeSeen) {
+        this.oversizeSeen = true;
+        this.warnings.push({
+          offset: w.base + p,
+          message: `record ${this.frames + 1}: captured length ${caplen} exceeds the file's snapshot length ${this.snaplen}; read as libpcap reads it, cut to ${this.snaplen} bytes (said once per file)`,
+        });
+      }
+      view = this.snaplen;
     }
     const sec = le ? u32le(b, p) : u32be(b, p);
     const frac = le ? u32le(b, p + 4) : u32be(b, p + 4);
@@ -79,7 +97,7 @@ export class PcapReader extends BaseFrameReader {
     frame.sec = sec;
     frame.nsec = frac * this.nsPerUnit;
     frame.origLen = le ? u32le(b, p + 12) : u32be(b, p + 12);
-    frame.caplen = caplen;
+    frame.caplen = view;
     frame.data = b;
     frame.offset = p + rh;
     frame.linkType = this.linkType;
@@ -88,6 +106,18 @@ export class PcapReader extends BaseFrameReader {
     this.lastSec = sec;
     w.pos = p + rh + caplen;
     return true;
+  }
+
+  /** The record header at `p` cannot be right: say why, then look for the next good record. */
+  private damaged(frame: Frame, p: number, why: string): boolean {
+    const w = this.win;
+    this.warnings.push({
+      offset: w.base + p,
+      message: `record ${this.frames + 1}: ${why}; looking for the next valid record`,
+    });
+    this.resyncFrom = w.base + p;
+    w.pos = p + 1;
+    return this.next(frame);
   }
 
   private endedMidRecord(): false {
@@ -128,11 +158,11 @@ export class PcapReader extends BaseFrameReader {
       this.error = { offset: w.offset + 4, message: `unsupported pcap version ${major} (expected 2)` };
       return false;
     }
-    this.snaplen = this.le ? u32le(b, p + 16) : u32be(b, p + 16);
+    const snaplen = this.le ? u32le(b, p + 16) : u32be(b, p + 16);
+    this.snaplen = snaplen > 0 && snaplen < MAX_CAPLEN ? snaplen : MAX_CAPLEN;
     // The upper 16 bits of the link-type field carry FCS information (pcap-linktype(7)).
     this.linkType = (this.le ? u32le(b, p + 20) : u32be(b, p + 20)) & 0xffff;
     this.linkTypes.push(this.linkType);
-    this.maxCaplen = this.snaplen > 0 && this.snaplen < MAX_CAPLEN ? this.snaplen : MAX_CAPLEN;
     w.pos = p + FILE_HEADER;
     this.headerRead = true;
     return true;
@@ -146,7 +176,7 @@ export class PcapReader extends BaseFrameReader {
     const frac = le ? u32le(b, p + 4) : u32be(b, p + 4);
     const sec = le ? u32le(b, p) : u32be(b, p);
     return (
-      caplen <= this.maxCaplen &&
+      caplen <= this.snaplen &&
       orig >= caplen &&
       orig <= MAX_CAPLEN &&
       frac * this.nsPerUnit < 1e9 &&

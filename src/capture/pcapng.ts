@@ -1,6 +1,7 @@
 import { BaseFrameReader } from "./base-reader.js";
 import { hex32, u16be, u16le, u32be, u32le } from "./bytes.js";
 import type { Frame } from "./frame.js";
+import type { CaptureIssue } from "./issue.js";
 import { MAX_CAPLEN } from "./reader.js";
 
 const SHB = 0x0a0d0d0a;
@@ -13,8 +14,16 @@ const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const MAX_BLOCK = 16 * 1024 * 1024;
 const KNOWN_BLOCKS = new Set([SHB, IDB, OPB, SPB, 4, 5, EPB, 7, 9, 10, 0x0bad, 0x40000bad]);
 
+/** A section header's block type, or (that type damaged) its byte-order magic where it belongs. */
 export function isPcapngMagic(b: Uint8Array): boolean {
-  return b.length >= 4 && u32be(b, 0) === SHB;
+  return (b.length >= 4 && u32be(b, 0) === SHB) || (b.length >= 12 && byteOrderAt(b, 8) !== null);
+}
+
+/** The byte order a byte-order magic at `o` announces (true: little-endian), or null if there is none. */
+function byteOrderAt(b: Uint8Array, o: number): boolean | null {
+  if (u32le(b, o) === BYTE_ORDER_MAGIC) return true;
+  if (u32be(b, o) === BYTE_ORDER_MAGIC) return false;
+  return null;
 }
 
 interface Interface {
@@ -29,13 +38,21 @@ interface Interface {
  * pcapng: any number of sections, each with its own byte order and interfaces; EPB, SPB and OPB
  * carry packets, every other block is skipped by its length. A block whose length is impossible
  * (or whose trailing length disagrees) is reported and reading resumes at the next offset where a
- * well-formed block starts.
+ * well-formed block starts; so does a damaged first section header (its byte order is then taken
+ * from the block found), and only a file with no valid block at all is an error.
  */
 export class PcapngReader extends BaseFrameReader {
   override readonly format = "pcapng" as const;
   private le = true;
+  /** False while the byte order is unknown: the first section header was damaged before it said. */
+  private orderKnown = true;
   private sectionSeen = false;
+  /** The first section header was damaged, where and why: an error if no valid block follows it. */
+  private firstDamage: CaptureIssue | null = null;
+  private blocksRead = 0;
   private interfaces: Interface[] = [];
+  /** Interface ids packet blocks named in this section without a description (each said once). */
+  private missingInterfaces: Set<number> | null = null;
   private resyncFrom = -1;
   /** A block that ran past the end of the input, until we know whether anything follows it. */
   private cutAt: { offset: number; length: number; present: number } | null = null;
@@ -61,23 +78,27 @@ export class PcapngReader extends BaseFrameReader {
       }
       let type = this.le ? u32le(b, p) : u32be(b, p);
       if (type === SHB) {
-        const bom = u32le(b, p + 8);
-        if (bom === BYTE_ORDER_MAGIC) this.le = true;
-        else if (u32be(b, p + 8) === BYTE_ORDER_MAGIC) this.le = false;
+        const order = byteOrderAt(b, p + 8);
+        if (order !== null) this.le = order;
         else if (!this.sectionSeen) {
-          this.error = {
-            offset: w.base + p + 8,
-            message: `pcapng byte-order magic ${hex32(u32be(b, p + 8))} is invalid`,
-          };
-          return false;
+          this.orderKnown = false;
+          this.damaged(p, `pcapng byte-order magic ${hex32(u32be(b, p + 8))} is invalid`, p + 8);
+          continue;
         } else {
           this.damaged(p, "section header with an invalid byte-order magic");
           continue;
         }
         type = SHB;
       } else if (!this.sectionSeen) {
-        this.error = { offset: w.base + p, message: `not a pcapng file (first block type ${hex32(type)})` };
-        return false;
+        // Still a pcapng file if the byte-order magic is where a section header keeps it.
+        const order = byteOrderAt(b, p + 8);
+        if (order === null) {
+          this.error = { offset: w.base + p, message: `not a pcapng file (first block type ${hex32(type)})` };
+          return false;
+        }
+        this.le = order;
+        this.damaged(p, `first block type ${hex32(order ? u32le(b, p) : u32be(b, p))} is not a section header`);
+        continue;
       }
       const len = this.le ? u32le(b, p + 4) : u32be(b, p + 4);
       if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK) {
@@ -89,6 +110,7 @@ export class PcapngReader extends BaseFrameReader {
         // Either the file was cut inside this block or its length is damaged: look for later blocks,
         // and if there are none, it was a cut.
         this.cutAt = { offset: w.base + p, length: len, present: avail };
+        this.assumeSection(w.base + p, `block length ${len} runs past the end of the capture`);
         this.resyncFrom = w.base + p;
         w.pos = p + 4;
         continue;
@@ -99,10 +121,12 @@ export class PcapngReader extends BaseFrameReader {
         continue;
       }
       w.pos = p + len;
+      this.blocksRead++;
       switch (type) {
         case SHB:
           this.sectionSeen = true;
           this.interfaces = [];
+          this.missingInterfaces = null;
           break;
         case IDB:
           this.readInterface(b, p, len);
@@ -202,10 +226,15 @@ export class PcapngReader extends BaseFrameReader {
     }
     const iface = this.interfaces[ifaceId];
     if (!iface) {
-      this.warnings.push({
-        offset: this.win.base + p,
-        message: `packet block names interface ${ifaceId}, but the section describes ${this.interfaces.length}; skipped`,
-      });
+      // Said once per interface and section: a lost description block would otherwise warn per packet.
+      this.missingInterfaces ??= new Set();
+      if (!this.missingInterfaces.has(ifaceId)) {
+        this.missingInterfaces.add(ifaceId);
+        this.warnings.push({
+          offset: this.win.base + p,
+          message: `packet block names interface ${ifaceId}, but the section describes ${this.interfaces.length}; skipped`,
+        });
+      }
       return false;
     }
     if (type === SPB && iface.snaplen > 0) caplen = Math.min(caplen, iface.snaplen);
@@ -221,8 +250,10 @@ export class PcapngReader extends BaseFrameReader {
     return true;
   }
 
-  private damaged(p: number, why: string): void {
-    this.warnings.push({ offset: this.win.base + p, message: `${why}; looking for the next valid block` });
+  /** The block at `p` is damaged (`at`: the field that says so): warn and look for the next valid block. */
+  private damaged(p: number, why: string, at = p): void {
+    this.assumeSection(this.win.base + at, why);
+    this.warnings.push({ offset: this.win.base + at, message: `${why}; looking for the next valid block` });
     this.resyncFrom = this.win.base + p;
     this.win.pos = p + 4;
   }
@@ -236,63 +267,88 @@ export class PcapngReader extends BaseFrameReader {
     w.pos = w.end;
   }
 
-  /** Look at 4-aligned offsets for a known block type whose leading and trailing lengths agree. */
+  /**
+   * Look at 4-aligned offsets for a known block type whose leading and trailing lengths agree, in
+   * the section's byte order, or in either while it is unknown.
+   */
   private resync(): boolean {
     const w = this.win;
     const b = w.buf;
-    const le = this.le;
     let p = w.pos;
-    for (; p + 12 <= w.end; p += 4) {
-      const type = le ? u32le(b, p) : u32be(b, p);
-      if (!KNOWN_BLOCKS.has(type)) continue;
-      // A section header brings its own byte order.
-      let blockLe = le;
-      if (type === SHB) {
-        if (u32le(b, p + 8) === BYTE_ORDER_MAGIC) blockLe = true;
-        else if (u32be(b, p + 8) === BYTE_ORDER_MAGIC) blockLe = false;
-        else continue;
+    scan: for (; p + 12 <= w.end; p += 4) {
+      for (let order = 0; order < 2; order++) {
+        if (this.orderKnown && order === 1) break;
+        let blockLe = this.orderKnown ? this.le : order === 0;
+        const type = blockLe ? u32le(b, p) : u32be(b, p);
+        if (!KNOWN_BLOCKS.has(type)) continue;
+        if (type === SHB) {
+          // A section header brings its own byte order.
+          const announced = byteOrderAt(b, p + 8);
+          if (announced === null) continue;
+          blockLe = announced;
+        }
+        const len = blockLe ? u32le(b, p + 4) : u32be(b, p + 4);
+        if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK) continue;
+        if (p + len > w.end) {
+          if (w.ended) continue;
+          break scan; // wait for the rest of the candidate block
+        }
+        if ((blockLe ? u32le(b, p + len - 4) : u32be(b, p + len - 4)) !== len) continue;
+        this.le = blockLe;
+        this.orderKnown = true;
+        return this.resumeAt(p);
       }
-      const len = blockLe ? u32le(b, p + 4) : u32be(b, p + 4);
-      if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK) continue;
-      if (p + len > w.end) {
-        if (w.ended) continue;
-        break; // wait for the rest of the candidate block
-      }
-      if ((blockLe ? u32le(b, p + len - 4) : u32be(b, p + len - 4)) !== len) continue;
-      if (this.cutAt !== null) {
-        this.warnings.push({
-          offset: this.cutAt.offset,
-          message: `block length ${this.cutAt.length} runs past the end of the capture`,
-        });
-        this.cutAt = null;
-      }
-      this.warnings.push({
-        offset: w.base + p,
-        message: `skipped ${w.base + p - this.resyncFrom} damaged bytes; reading resumes here`,
-      });
-      this.resyncFrom = -1;
-      w.pos = p;
-      return true;
     }
     w.pos = Math.min(p, w.end);
     if (w.ended) {
       const cut = this.cutAt;
-      this.warnings.push(
-        cut !== null
-          ? {
-              offset: cut.offset,
-              message: `capture ends inside a block (${cut.present} bytes of it present); kept the ${this.frames} packets before it`,
-            }
-          : {
-              offset: this.resyncFrom,
-              message: `no valid block after the damage; ${w.base + w.end - this.resyncFrom} bytes unread`,
-            },
-      );
+      if (this.firstDamage !== null && this.blocksRead === 0) {
+        // Nothing in the file was ever a valid block: not a damaged capture, not a capture.
+        const { offset, message } = this.firstDamage;
+        this.error = { offset, message: `${message}, and no valid block follows` };
+      } else {
+        this.warnings.push(
+          cut !== null
+            ? {
+                offset: cut.offset,
+                message: `capture ends inside a block (${cut.present} bytes of it present); kept the ${this.frames} packets before it`,
+              }
+            : {
+                offset: this.resyncFrom,
+                message: `no valid block after the damage; ${w.base + w.end - this.resyncFrom} bytes unread`,
+              },
+        );
+      }
       this.cutAt = null;
       this.resyncFrom = -1;
       w.pos = w.end;
     }
     return false;
+  }
+
+  /** The first section header is damaged: read on as if it were whole, in the byte order it announced (if any). */
+  private assumeSection(offset: number, why: string): void {
+    if (this.sectionSeen) return;
+    this.sectionSeen = true;
+    this.firstDamage = { offset, message: why };
+  }
+
+  private resumeAt(p: number): true {
+    const w = this.win;
+    if (this.cutAt !== null) {
+      this.warnings.push({
+        offset: this.cutAt.offset,
+        message: `block length ${this.cutAt.length} runs past the end of the capture`,
+      });
+      this.cutAt = null;
+    }
+    this.warnings.push({
+      offset: w.base + p,
+      message: `skipped ${w.base + p - this.resyncFrom} damaged bytes; reading resumes here`,
+    });
+    this.resyncFrom = -1;
+    w.pos = p;
+    return true;
   }
 }
 

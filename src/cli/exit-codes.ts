@@ -2,11 +2,11 @@
 export const EXIT_OK = 0;
 /** A finding at or above --fail-on. */
 export const EXIT_FINDINGS = 1;
-/** Usage error, or an input that cannot be read. */
+/** Usage error, an input that cannot be read (also one of several: the others are still reported), or an output that cannot be written. */
 export const EXIT_USAGE = 2;
 
 /** Shown under every command's --help. */
-export const HELP_EPILOG = `Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or input error.
+export const HELP_EPILOG = `Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage error, an input that cannot be read (with several inputs: each unreadable one named in one line, the others reported), or an output that cannot be written.
 Units: windows in bytes, rates in bit/s (JSON: bytes/s). NO_COLOR or --no-color turns colour off.`;
 
 /**

@@ -4,18 +4,31 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
+import { isJobWorker, serveJobs, setWorkerEntry } from "../analysis/jobs.js";
 import { InputError } from "../capture/issue.js";
+import { escapeControl } from "../report/escape.js";
 import { analyzeCommand } from "./commands/analyze.js";
 import { compareCommand } from "./commands/compare.js";
 import { liveCommand } from "./commands/live.js";
 import { sysctlCommand } from "./commands/sysctl.js";
 import { EXIT_USAGE, HELP_EPILOG, settleBeforeExit } from "./exit-codes.js";
+import { JOB_HANDLERS } from "./jobs.js";
+import { protectValues } from "./option-values.js";
+import { causeOf } from "./output.js";
 import { protectStdinArg } from "./stdin-arg.js";
 
 /** Errors a user can act on become one line on stderr and exit 2; anything else is a bug and keeps its stack. */
-function fail(message: string): never {
-  process.stderr.write(`wscale: ${message}\n`);
+function fail(message: string, hint = ""): never {
+  // The message may quote a file name or a value: it is shown, never interpreted by the terminal.
+  process.stderr.write(`wscale: ${escapeControl(message)}${hint}\n`);
   process.exit(EXIT_USAGE);
+}
+
+/** Input, output and usage errors: what a user can act on (by name: sysctl and live define their own UsageError). */
+const USER_ERRORS = new Set(["InputError", "OutputError", "UsageError"]);
+
+function isUserError(e: unknown): boolean {
+  return e instanceof InputError || (e instanceof Error && USER_ERRORS.has(e.name));
 }
 
 /**
@@ -47,7 +60,7 @@ function skipHelpCache(cli: Argv): void {
 }
 
 async function main(): Promise<void> {
-  const cli = yargs(protectStdinArg(hideBin(process.argv)))
+  const cli = yargs(protectStdinArg(protectValues(hideBin(process.argv))))
     .scriptName("wscale")
     .command(analyzeCommand)
     .command(liveCommand)
@@ -61,26 +74,33 @@ async function main(): Promise<void> {
     .alias("h", "help")
     .version(packageVersion())
     .wrap(Math.min(100, process.stdout.columns ?? 80))
-    .fail((msg, err) => {
-      if (err instanceof InputError) fail(err.message);
+    .fail((msg, err: Error | undefined) => {
+      // yargs passes a message for what it found while parsing (its own checks, an option's
+      // coerce or check), none for an error thrown by a command's handler.
+      const hint = msg ? "\nRun 'wscale --help' for usage." : "";
+      if (err !== undefined && isUserError(err)) fail(err.message, hint);
       // yargs' own validation errors (YError) are usage errors; anything else is a bug: keep its stack.
       if (err instanceof Error && err.name !== "YError") throw err;
-      fail(`${msg ?? String(err)}\nRun 'wscale --help' for usage.`);
+      fail(msg ?? String(err), hint);
     });
   skipHelpCache(cli);
   try {
     await cli.parseAsync();
   } catch (e) {
-    if (e instanceof InputError) fail(e.message);
-    if (e instanceof Error && e.name === "UsageError") fail(e.message);
+    if (isUserError(e)) fail((e as Error).message);
     throw e;
   }
 }
 
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   if (e.code === "EPIPE") process.exit(process.exitCode ?? 0); // `wscale ... | head` is not an error
-  throw e;
+  fail(`stdout: ${causeOf(e)}`);
 });
 
-await main();
-await settleBeforeExit();
+// A worker thread of `analyze --jobs` runs this same file (the one bundle) and serves jobs.
+if (isJobWorker()) serveJobs(JOB_HANDLERS);
+else {
+  setWorkerEntry(new URL(import.meta.url));
+  await main();
+  await settleBeforeExit();
+}

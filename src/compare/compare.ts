@@ -33,8 +33,6 @@ export async function compareCaptures(pathA: string, pathB: string, opts: Compar
  * `unmatched`, `vantage` and capture B's connections.
  */
 export function compareReports(a: AnalysisReport, b: AnalysisReport): CompareReport {
-  const pathA = a.inputs[0]?.path ?? "capture A";
-  const pathB = b.inputs[0]?.path ?? "capture B";
   const matching = matchConnections(a.connections, b.connections);
   const proxies = matching.pairs.map(isProxy);
   const verdicts: SideVerdict[] = matching.pairs.map((p, i) => sideOfA(p.a, p.b, proxies[i]!));
@@ -45,11 +43,13 @@ export function compareReports(a: AnalysisReport, b: AnalysisReport): CompareRep
 
   const matches: ConnectionMatch[] = [];
   const findings: CompareFinding[] = [];
+  // What the two vantage points settle about each capture's own findings, by "input connection".
+  const settled = new Map<string, { ids: readonly string[]; by: string }>();
   matching.pairs.forEach((p, i) => {
     const side = sides[i]!;
     const result = analysePair({
-      a: { input: 0, path: pathA, conn: p.a },
-      b: { input: 1, path: pathB, conn: p.b },
+      a: { input: 0, conn: p.a },
+      b: { input: 1, conn: p.b },
       by: p.by,
       aSide: side.side,
       proxy: proxies[i]!,
@@ -79,7 +79,23 @@ export function compareReports(a: AnalysisReport, b: AnalysisReport): CompareRep
       notes,
     });
     findings.push(...result.findings);
+    const wscale = result.findings.find((f) => f.diff?.field === "wscale");
+    const conclusion = wscale
+      ? { ids: PATH_GUESSES, by: wscale.id }
+      : result.serverDeclined
+        ? { ids: STRIP_GUESSES, by: "server-declined" }
+        : null;
+    if (conclusion) {
+      settled.set(`0 ${p.a.id}`, conclusion);
+      settled.set(`1 ${p.b.id}`, conclusion);
+    }
   });
+  const own = (f: Finding, input: 0 | 1): CompareFinding => {
+    const s = settled.get(`${input} ${f.connection}`);
+    const out: CompareFinding = { ...f, input, evidence: f.evidence.map((e) => ({ ...e, input })) };
+    if (s?.ids.includes(f.id)) out.settledBy = s.by;
+    return out;
+  };
 
   const unmatched: UnmatchedConnection[] = [
     ...matching.unmatchedA.map((c) => unmatchedEntry(c, 0)),
@@ -113,8 +129,13 @@ function isProxy(p: Pair): boolean {
   return client && server;
 }
 
+/** "198.18.1.2:80", "[2001:db8::2]:80". */
+function hostPort(e: ConnectionSummary["client"]): string {
+  return e.ip.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+}
+
 function translation(a: ConnectionSummary, b: ConnectionSummary): ConnectionMatch["translated"] | undefined {
-  const ep = (e: ConnectionSummary["client"]) => (e.ip.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+  const ep = hostPort;
   const out: NonNullable<ConnectionMatch["translated"]> = {};
   if (ep(a.client) !== ep(b.client)) out.client = { a: ep(a.client), b: ep(b.client) };
   if (ep(a.server) !== ep(b.server)) out.server = { a: ep(a.server), b: ep(b.server) };
@@ -125,14 +146,24 @@ function unmatchedEntry(c: ConnectionSummary, input: 0 | 1): UnmatchedConnection
   return {
     input,
     connection: c.id,
-    client: `${c.client.ip}:${c.client.port}`,
-    server: `${c.server.ip}:${c.server.port}`,
+    client: hostPort(c.client),
+    server: hostPort(c.server),
     handshake: c.handshake,
     startTime: c.startTime,
   };
 }
 
-/** A capture's own finding, marked with the capture it came from (its connection id is that capture's). */
-function own(f: Finding, input: 0 | 1): CompareFinding {
-  return { ...f, input, evidence: f.evidence.map((e) => ({ ...e, input })) };
-}
+/**
+ * A single capture's guesses about the path that a window-scale change seen between the two
+ * captures confirms (and makes certain): the compare finding replaces them.
+ */
+const PATH_GUESSES = [
+  "scale-stripped",
+  "scale-rewritten",
+  "scale-asymmetric",
+  "option-cleared-nops",
+  "scale-unverified",
+] as const;
+
+/** What "the server itself declined" refutes: that a box stripped the option. */
+const STRIP_GUESSES = ["scale-stripped"] as const;

@@ -14,7 +14,6 @@ import type { CompareFinding, MatchBy, Packet, PathDiff, Side } from "./types.js
 export interface View {
   /** 0 for capture A, 1 for capture B. */
   input: 0 | 1;
-  path: string;
   conn: ConnectionSummary;
 }
 
@@ -32,6 +31,8 @@ export interface PairResult {
   findings: CompareFinding[];
   notes: string[];
   verdict: "unchanged" | "changed" | "proxy" | "no-handshake";
+  /** The SYN reached a capture taken at the server itself with wscale, and the server answered without it. */
+  serverDeclined: boolean;
 }
 
 /** Shifts as one end applies them: to its own windows, and to the windows its peer advertises. */
@@ -68,11 +69,12 @@ export function analysePair(ctx: PairContext): PairResult {
   const ss = aIsClientSide ? ctx.b : ctx.a;
   const known = ctx.aSide !== "unknown";
   const letter = (v: View) => (v.input === 0 ? "A" : "B");
+  // The files are named in the report's header: capture letter and frame suffice here.
   const long = (v: View, frame?: number) => {
     const f = frame === undefined ? "" : `, frame ${frame}`;
     return known
-      ? `the ${v === cs ? "client" : "server"} side (capture ${letter(v)}, ${v.path}${f})`
-      : `capture ${letter(v)} (${v.path}${f})`;
+      ? `the ${v === cs ? "client" : "server"} side (capture ${letter(v)}${f})`
+      : `capture ${letter(v)}${f ? ` (${f.slice(2)})` : ""}`;
   };
   const short = (v: View) => `capture ${letter(v)}${known ? ` (${v === cs ? "client" : "server"} side)` : ""}`;
   const notes: string[] = [];
@@ -84,9 +86,7 @@ export function analysePair(ctx: PairContext): PairResult {
   const at = rtt === null ? "" : ` at ${formatDuration(rtt)}`;
 
   if (!known) {
-    notes.push(
-      "Which capture is nearer the client could not be told (same TTLs, no usable timing): capture A is taken as the client side. Swap the files if it is not.",
-    );
+    notes.push("Capture A taken as the client side: same TTLs and no usable timing. Swap the files if it is not.");
   }
   const frames = (pick: (c: ConnectionSummary) => SynSummary | null) => ({
     a: pick(ctx.a.conn)?.frame ?? 0,
@@ -111,16 +111,16 @@ export function analysePair(ctx: PairContext): PairResult {
   if (ctx.proxy) {
     // Two connections: the differences are listed, but only the proxy itself is a finding.
     findings.push(proxyFinding(ctx, cs, ss, long, short, rate, at));
-    return { diffs, findings, notes, verdict: "proxy" };
+    return { diffs, findings, notes, verdict: "proxy", serverDeclined: false };
   }
   const haveSyn = cs.conn.client.syn !== null && ss.conn.client.syn !== null;
   const haveAck = cs.conn.server.syn !== null && ss.conn.server.syn !== null;
   if (!haveSyn && !haveAck) {
-    notes.push("Neither the SYN nor the SYN-ACK is in both captures: there is no handshake to compare.");
-    return { diffs, findings, notes, verdict: "no-handshake" };
+    notes.push("No handshake to compare: neither the SYN nor the SYN-ACK is in both captures.");
+    return { diffs, findings, notes, verdict: "no-handshake", serverDeclined: false };
   }
-  if (!haveSyn) notes.push("The client's SYN is not in both captures: only the SYN-ACK is compared.");
-  if (!haveAck) notes.push("The server's SYN-ACK is not in both captures: only the SYN is compared.");
+  if (!haveSyn) notes.push("Only the SYN-ACK is compared: the SYN is not in both captures.");
+  if (!haveAck) notes.push("Only the SYN is compared: the SYN-ACK is not in both captures.");
 
   // What each end believes: the client from what passed the client side, the server from the server side.
   const clientEnd = endScaling(cs.conn.client.syn, cs.conn.server.syn);
@@ -175,12 +175,12 @@ export function analysePair(ctx: PairContext): PairResult {
       {
         frame: upSyn.frame,
         input: up.input,
-        note: `${short(up)}: ${d.packet} as it passed first: ${describeSyn(upSyn)}`,
+        note: `${d.packet} as it passed first: ${describeSyn(upSyn)}`,
       },
       {
         frame: downSyn.frame,
         input: down.input,
-        note: `${short(down)}: the same ${d.packet} (ISN ${upSyn.isn === downSyn.isn ? downSyn.isn : `${downSyn.isn}, was ${upSyn.isn}`}) as it arrived: ${describeSyn(downSyn)}`,
+        note: `the same ${d.packet} (ISN ${upSyn.isn === downSyn.isn ? downSyn.isn : `${downSyn.isn}, was ${upSyn.isn}`}) as it arrived: ${describeSyn(downSyn)}`,
       },
     ];
     const endpoints = () => ({
@@ -356,6 +356,7 @@ export function analysePair(ctx: PairContext): PairResult {
   const ssSyn = ss.conn.client.syn;
   const ssAck = ss.conn.server.syn;
   const csAck = cs.conn.server.syn;
+  let serverDeclined = false;
   if (
     ssSyn !== null &&
     ssSyn.wscale !== null &&
@@ -365,16 +366,16 @@ export function analysePair(ctx: PairContext): PairResult {
     !ssAck.optionsTruncated &&
     !ackDiff.some((d) => d.field === "wscale")
   ) {
+    // Taken at the server itself (its SYN-ACK still has an initial TTL): nothing can be between.
+    serverDeclined = hasInitialTtl(ssAck.ttl) && known;
     notes.push(
-      `No path change for scaling: the client's SYN reached ${short(ss)} with wscale ${ssSyn.wscale}, and the server's SYN-ACK carries no window-scale option at either capture. ` +
-        (hasInitialTtl(ssAck.ttl) && known
-          ? `Capture ${letter(ss)} was taken at the server itself (its SYN-ACK has TTL ${ssAck.ttl}): the server declined scaling`
-          : "Nothing between the two captures removed it: the server declined scaling (or a box between the server and the capture nearer it removed it)") +
-        " (net.ipv4.tcp_window_scaling=0, or a stack without RFC 7323).",
+      serverDeclined
+        ? `The server declined scaling: the SYN reached it with wscale ${ssSyn.wscale} (capture ${letter(ss)} is at the server: TTL ${ssAck.ttl}), its SYN-ACK has none at either capture.`
+        : `No path change for scaling between the captures: the SYN reached ${short(ss)} with wscale ${ssSyn.wscale}, the SYN-ACK has none at either. The server declined, or a box between it and capture ${letter(ss)} removed it.`,
     );
   }
   if (csSyn !== null && ssSyn !== null && csSyn.wscale === null && ssSyn.wscale === null && !csSyn.optionsTruncated) {
-    notes.push("The client offered no window scaling: its SYN has no wscale at either capture.");
+    notes.push("The client offered no window scaling: no wscale in its SYN at either capture.");
   }
   let anyCut = false;
   for (const v of [ctx.a, ctx.b]) {
@@ -382,7 +383,7 @@ export function analysePair(ctx: PairContext): PairResult {
     if (cut > 0) anyCut = true;
     if (cut > 0)
       notes.push(
-        `In capture ${letter(v)} the option block of the ${cut === 2 ? "SYN and the SYN-ACK is" : v.conn.client.syn?.optionsTruncated ? "SYN is" : "SYN-ACK is"} cut by the snapshot length: options after the cut, and values cut off, are not compared.`,
+        `Capture ${letter(v)} cut the options of the ${cut === 2 ? "SYN and SYN-ACK" : v.conn.client.syn?.optionsTruncated ? "SYN" : "SYN-ACK"} (snapshot length): what is cut off is not compared.`,
       );
   }
   if (diffs.length === 0)
@@ -391,7 +392,7 @@ export function analysePair(ctx: PairContext): PairResult {
         ? "SYN and SYN-ACK agree in everything both captures show (options, window, ISN)."
         : "SYN and SYN-ACK are identical at both captures (options, window, ISN).",
     );
-  return { diffs, findings, notes, verdict: diffs.length === 0 ? "unchanged" : "changed" };
+  return { diffs, findings, notes, verdict: diffs.length === 0 ? "unchanged" : "changed", serverDeclined };
 }
 
 const OPTION_WORDS: Record<string, string> = {
@@ -518,10 +519,10 @@ function proxyFinding(
   const sb = ctx.b.conn.server.syn;
   const off = cs.conn.scaling === "off" || ss.conn.scaling === "off";
   const evidence: Evidence[] = [];
-  if (ca) evidence.push({ frame: ca.frame, input: 0, note: `capture A: SYN, ${describeSyn(ca)}, ISN ${ca.isn}` });
-  if (cb) evidence.push({ frame: cb.frame, input: 1, note: `capture B: SYN, ${describeSyn(cb)}, ISN ${cb.isn}` });
-  if (sa) evidence.push({ frame: sa.frame, input: 0, note: `capture A: SYN-ACK, ${describeSyn(sa)}, ISN ${sa.isn}` });
-  if (sb) evidence.push({ frame: sb.frame, input: 1, note: `capture B: SYN-ACK, ${describeSyn(sb)}, ISN ${sb.isn}` });
+  if (ca) evidence.push({ frame: ca.frame, input: 0, note: `SYN, ${describeSyn(ca)}, ISN ${ca.isn}` });
+  if (cb) evidence.push({ frame: cb.frame, input: 1, note: `SYN, ${describeSyn(cb)}, ISN ${cb.isn}` });
+  if (sa) evidence.push({ frame: sa.frame, input: 0, note: `SYN-ACK, ${describeSyn(sa)}, ISN ${sa.isn}` });
+  if (sb) evidence.push({ frame: sb.frame, input: 1, note: `SYN-ACK, ${describeSyn(sb)}, ISN ${sb.isn}` });
   const differs = [
     ca && cb ? `the client's ISN (${ca.isn} in A, ${cb.isn} in B)` : null,
     sa && sb ? `the server's ISN (${sa.isn} in A, ${sb.isn} in B)` : null,

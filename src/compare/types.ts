@@ -69,6 +69,13 @@ export interface CompareFinding extends Finding {
   input?: 0 | 1;
   /** For compare findings: the difference it is about. */
   diff?: PathDiff;
+  /**
+   * For a capture's own finding that the two vantage points settle: what settles it, a compare
+   * finding id ("path-rewrote-wscale": confirmed and made certain) or "server-declined" (the
+   * option reached the server, which answered without it: a guess of stripping on the path is
+   * refuted). Reports show the conclusion instead of the guess; the exit status leaves it out.
+   */
+  settledBy?: string;
 }
 
 export type VantageLabel = "client side" | "server side" | "mixed" | "unknown";
@@ -86,4 +93,45 @@ export interface CompareReport extends AnalysisReport {
   connectionsB: ConnectionSummary[];
   matches: ConnectionMatch[];
   unmatched: UnmatchedConnection[];
+}
+
+/** One capture point of several inputs that hold the same traffic (`wscale analyze a.pcap b.pcap`). */
+export interface VantagePoint {
+  /** Indices in the report's `inputs` of the captures taken here (several: copies, or one capture in several files). */
+  inputs: number[];
+  /**
+   * Where it sits on the path, from the connections it shares with the others: "between" when
+   * it is the server side of one and the client side of another; null when it shares no traffic
+   * with the others (independent inputs given along with vantage points).
+   */
+  side: VantageLabel | "between" | null;
+}
+
+/** A connection seen at two vantage points: `a` is its id at `vantages[0]`, `b` at `vantages[1]`. */
+export interface VantageMatch extends ConnectionMatch {
+  vantages: [number, number];
+}
+
+/** A finding of a vantage report: one vantage point's own (its connection says which) or a path finding. */
+export interface VantageFinding extends Finding {
+  /** Path findings: the two vantage points compared; `connection` is the one at the first. */
+  vantages?: [number, number];
+  /** Path findings: the difference it is about. */
+  diff?: PathDiff;
+}
+
+/**
+ * The report of `analyze` given inputs that hold the same traffic seen at several points: each
+ * vantage point's connections and findings as `analyze` finds them there, and the path findings
+ * that `compare` finds between consecutive ones. Connection ids are unique across the report.
+ */
+export interface VantageReport extends AnalysisReport {
+  vantages: VantagePoint[];
+  connections: (ConnectionSummary & { vantage: number })[];
+  findings: VantageFinding[];
+  matches: VantageMatch[];
+}
+
+export function isVantageReport(report: AnalysisReport): report is VantageReport {
+  return Array.isArray((report as Partial<VantageReport>).vantages);
 }

@@ -15,6 +15,34 @@ import {
 
 export type HandshakeState = "complete" | "partial" | "none";
 
+/** A list of connections ordered by activity, linked through the connections themselves (no allocation). */
+export class ConnectionList {
+  head: Connection | null = null;
+  tail: Connection | null = null;
+  size = 0;
+
+  append(c: Connection): void {
+    c.list = this;
+    c.listNext = null;
+    c.listPrev = this.tail;
+    if (this.tail !== null) this.tail.listNext = c;
+    else this.head = c;
+    this.tail = c;
+    this.size++;
+  }
+
+  unlink(c: Connection): void {
+    const { listPrev: prev, listNext: next } = c;
+    if (prev !== null) prev.listNext = next;
+    else this.head = next;
+    if (next !== null) next.listPrev = prev;
+    else this.tail = prev;
+    c.listPrev = c.listNext = null;
+    c.list = null;
+    this.size--;
+  }
+}
+
 /** Typical MSS used for "within one segment of the window" when the SYN did not say. */
 const DEFAULT_MSS = 1460;
 
@@ -37,6 +65,8 @@ export class Connection {
   /** Time of the client's first ACK of the SYN-ACK: the end of the handshake at this capture point. */
   handshakeAckTime = Number.NaN;
   handshakeAckFrame = 0;
+  /** Records whose capture time is earlier than the connection's latest one (a capture that reordered). */
+  timeReversed = 0;
   /** Set when both FINs or a RST were seen: the connection lingers briefly for stragglers. */
   closedAt = Number.NaN;
   /** Time series for charts, only when the analysis asked for them. */
@@ -46,7 +76,7 @@ export class Connection {
   hashNext: Connection | null = null;
   listPrev: Connection | null = null;
   listNext: Connection | null = null;
-  inClosedList = false;
+  list: ConnectionList | null = null;
 
   constructor() {
     this.client.peer = this.server;
@@ -94,7 +124,13 @@ export class Connection {
     const flags = seg.flags;
     this.packets++;
     from.packets++;
-    this.lastTime = t;
+    // The same packet captured twice is one packet: count it, and let it change nothing else.
+    if (from.isDuplicate(seg)) {
+      from.duplicates++;
+      return;
+    }
+    if (t < this.lastTime) this.timeReversed++;
+    else this.lastTime = t;
 
     if ((flags & SYN) !== 0) this.onSyn(seg, from);
     else if (seg.wscaleCount > 0) {
@@ -107,6 +143,7 @@ export class Connection {
 
     // Sequence space: data, retransmissions, bytes in flight.
     const len = seg.payloadLength;
+    if (len > 0 && from.dataTtl === 0) from.dataTtl = seg.ttl;
     // Window full as Wireshark flags it: data up to the peer's last ack + last window << its shift
     // (raw < 2^16 and shift <= 14, so the shifted window stays below 2^30).
     if (
@@ -124,16 +161,29 @@ export class Connection {
     let newBytes = len;
     if (!from.hasSeq) {
       from.hasSeq = true;
+      from.firstSeq = seg.seq;
       isNew = true;
     } else {
-      const advance = seqDiff(end, from.nextSeq);
+      const next = from.nextSeq;
+      const gap = seqDiff(seg.seq, next);
+      // Data beyond what we saw: the capture (or the network before it) skipped [next, seq).
+      if (gap > 0 && (flags & RST) === 0) from.holes.open(next, seg.seq, t);
+      const advance = seqDiff(end, next);
       isNew = advance > 0;
-      if (advance < newBytes) newBytes = advance > 0 ? advance : 0;
-      if (len > 0 && !isNew) {
-        from.retransmissions++;
-        from.retransmittedBytes += len;
-        if (to.pendingAckTime >= 0 && !seqAfter(seg.seq, to.pendingAckSeq)) to.pendingAckTime = Number.NaN; // Karn
-        if (to.hasAck && seqDiff(end, to.maxAck) > to.rawLast) from.beyondRawEdgeRetransmits++;
+      if (isNew) {
+        if (gap < 0 && from.holes.count > 0) from.holes.fill(seg.seq, next);
+        if (advance < newBytes) newBytes = advance;
+        // A Windows/BSD zero-window probe: one new byte pushed into the peer's zero window.
+        if (len === 1 && gap === 0 && to.zeroWindowStart >= 0) to.zeroWindowProbes++;
+      } else {
+        newBytes = 0;
+        if (len <= 1 && (flags & (SYN | FIN | RST)) === 0 && gap === -1) {
+          // One below the next sequence number, 0 or 1 byte: a keepalive, or Linux's zero-window probe.
+          if (to.zeroWindowStart >= 0) to.zeroWindowProbes++;
+          else from.keepalives++;
+        } else if (len > 0) {
+          this.onOldData(seg, from, to, end, len);
+        }
       }
     }
     // Bytes in flight count data only, as Wireshark's do: not the sequence number a FIN takes.
@@ -144,8 +194,8 @@ export class Connection {
       if (to.finSeen && !(this.closedAt >= 0)) this.closedAt = t;
     }
 
-    if ((flags & ACK) !== 0) this.onAck(seg, from, t);
-    if ((flags & (SYN | RST)) === 0) this.onWindow(seg.window, from, t, seg.frame);
+    if ((flags & ACK) !== 0) this.onAck(seg, from, to, t);
+    if ((flags & (SYN | RST)) === 0) this.onWindow(seg, from, t);
 
     if (this.timeline !== null) this.recordTimeline(seg, from, to);
 
@@ -163,6 +213,66 @@ export class Connection {
     }
   }
 
+  /**
+   * Data at or below the highest sequence number seen. If it fills a gap within an RTT of the gap
+   * opening, the two records were only reordered (by the network, or by the capture: GRO, several
+   * queues); otherwise it was sent again: a retransmission (Wireshark's rule).
+   */
+  private onOldData(seg: TcpSegment, from: Endpoint, to: Endpoint, end: number, len: number): void {
+    const window = this.reorderWindow();
+    // Acknowledged just before it was captured: the capture stored the two records the other way round.
+    const reclaimed = from.holes.reclaim(seg.seq, end, seg.time, window);
+    if (reclaimed > 0) {
+      from.uncapturedBytes = Math.max(0, from.uncapturedBytes - reclaimed);
+      if (from.uncapturedBytes === 0) from.uncapturedGaps = 0;
+      from.outOfOrder++;
+      return;
+    }
+    const opened = from.holes.count > 0 ? from.holes.fill(seg.seq, end) : Number.NaN;
+    // The receiver asked for it with duplicate ACKs: a fast retransmission, however soon it came.
+    const asked = to.dupAcks >= 2 && seg.seq === to.maxAck;
+    if (!asked && seg.time - opened < window) {
+      from.outOfOrder++;
+      return;
+    }
+    if (from.retransmissions++ === 0) from.firstRetransmitFrame = seg.frame;
+    from.retransmittedBytes += len;
+    if (to.pendingAckTime >= 0 && !seqAfter(seg.seq, to.pendingAckSeq)) to.pendingAckTime = Number.NaN; // Karn
+    from.retransmitted(seg.seq, end);
+    if (to.hasAck && to.shift !== null && to.shift > 0 && to.acks.count > 0) {
+      from.countLoss(seg.seq, to, seqDiff(from.nextSeq, to.maxAck), seg.frame);
+    }
+  }
+
+  /**
+   * How long a gap may stay open and its fill still count as reordered: half the shortest round trip
+   * known (the handshake's, or the two halves measured since), else 3 ms (Wireshark's default). A sender
+   * learns of a loss no sooner than one round trip after it, so a fill that late is a retransmission;
+   * half leaves room for a round trip measured a little long, and a SYN-ACK the server was slow to send
+   * (a handshake RTT of 100 ms on a 20 ms path) no longer makes every fill "reordered".
+   */
+  private reorderWindow(): number {
+    let rtt = this.handshakeRtt > 0 ? this.handshakeRtt : Number.POSITIVE_INFINITY;
+    const c = this.client;
+    const s = this.server;
+    if (c.halfRttSamples > 0 && s.halfRttSamples > 0) rtt = Math.min(rtt, c.halfRttMin + s.halfRttMin);
+    return rtt > 0 && rtt !== Number.POSITIVE_INFINITY ? rtt / 2 : 0.003;
+  }
+
+  /**
+   * Bytes in flight are only known where the capture saw everything between the peer's ACK and
+   * the end of this segment: no gap open, and the ACK past the first byte captured. Never across
+   * a gap: data the capture missed is not data in flight.
+   */
+  private flightKnown(from: Endpoint, to: Endpoint): boolean {
+    return (
+      to.hasAck &&
+      from.holes.count === 0 &&
+      seqDiff(to.maxAck, from.firstSeq) >= 0 &&
+      !(seqDiff(from.holes.gaveUpBelow, to.maxAck) > 0)
+    );
+  }
+
   private onData(
     seg: TcpSegment,
     from: Endpoint,
@@ -178,52 +288,70 @@ export class Connection {
     if (len > from.largestSegment) from.largestSegment = len;
     if (!(from.firstDataTime >= 0)) from.firstDataTime = t;
     from.lastDataTime = t;
-    if (to.zeroWindowStart >= 0) to.zeroWindowProbes++;
     if (!isNew) return;
     from.goodBytes += newBytes;
     if (!(to.pendingAckTime >= 0)) {
       to.pendingAckSeq = end;
       to.pendingAckTime = t;
     }
-    if (!to.hasAck) return;
+    if (!this.flightKnown(from, to)) return;
     // Bytes in flight as Wireshark counts them: sent up to here, minus what the peer acknowledged.
     const inFlight = seqDiff(end, to.maxAck);
     if (inFlight > from.maxInFlight) {
       from.maxInFlight = inFlight;
       from.maxInFlightFrame = seg.frame;
     }
-    if (to.windows === 0) return;
-    // Where this segment ends relative to the receiver's window, raw and scaled.
     const raw = to.rawLast;
-    if (raw > 0 && inFlight > 0) {
-      const ratio = inFlight / raw;
-      if (ratio > from.maxInFlightOverRaw) from.maxInFlightOverRaw = ratio;
-      if (inFlight % raw === 0) {
-        const q = inFlight / raw;
-        if ((q & (q - 1)) === 0 && q <= 16384) {
-          if (from.edgeHitFirstFrame === 0) from.edgeHitFirstFrame = seg.frame;
-          from.edgeHits ??= new Uint32Array(15);
-          from.edgeHits[31 - Math.clz32(q)]!++;
-        }
-      }
-      if (inFlight > raw && to.shift !== null && to.shift > 0 && from.beyondRawEdge++ === 0) {
-        from.beyondRawEdgeFirstFrame = seg.frame;
-      }
-    }
+    if (to.windows === 0 || raw === 0 || inFlight <= 0) return;
+    const ratio = inFlight / raw;
+    if (ratio > from.maxInFlightOverRaw) from.maxInFlightOverRaw = ratio;
+    // Where this segment ends against each recent ack + raw window << k of the peer, and against
+    // the ACK the peer would have sent for everything before it (tolerates a lost or late ACK).
+    const h = to.acks;
+    let hits = 0;
+    const n = h.count < 3 ? h.count : 3;
+    for (let i = 0; i < n; i++) hits |= edgeBits(seqDiff(end, h.ack(i)), h.win(i));
+    if (n > 0 && seqAfter(seg.seq, h.ack(0))) hits |= edgeBits(seqDiff(end, seg.seq), h.win(0));
+    const shift = to.shift;
     // raw < 2^16 and shift <= 14: the shifted value stays below 2^31.
-    if (to.shift !== null) from.countFlight(to.maxAck, inFlight + to.mssHint > raw << to.shift);
+    const full = shift !== null && inFlight + to.mssHint > raw << shift;
+    from.countFlight(to.maxAck, inFlight, raw, hits, full, seg.frame, t, this.rtt);
+    // A segment well beyond the unscaled edge (ack + raw): if it arrives without being sent again,
+    // no box on the path enforces windows without the scale.
+    if (shift !== null && shift > 0 && inFlight > 2 * raw + 4 * to.mssHint) from.watchBeyondEdge(seg.seq, end);
   }
 
-  private onAck(seg: TcpSegment, from: Endpoint, t: number): void {
+  private onAck(seg: TcpSegment, from: Endpoint, to: Endpoint, t: number): void {
     const ack = seg.ack;
     if (!from.hasAck || seqAfter(ack, from.maxAck)) {
+      if (to.hasSeq) {
+        // Acknowledged beyond anything captured from the sender: the capture missed that data.
+        const beyond = seqDiff(ack, to.nextSeq);
+        if (beyond > 0) {
+          if (beyond > 1) {
+            to.uncapturedBytes += beyond;
+            to.uncapturedGaps++;
+            to.holes.missed(to.nextSeq, ack, t);
+          }
+          to.nextSeq = ack;
+        }
+        if (to.holes.count > 0 || to.holes.gaveUpBelow >= 0) {
+          const missed = to.holes.acknowledge(ack, t);
+          to.uncapturedBytes += missed.bytes;
+          to.uncapturedGaps += missed.holes;
+        }
+      }
       from.maxAck = ack;
       from.hasAck = true;
-    }
+      from.dupAcks = 0;
+      to.acknowledged(ack);
+      to.peerAckAdvanced(t, seg.payloadLength === 0);
+    } else if (ack === from.maxAck && seg.payloadLength === 0 && (seg.flags & (SYN | FIN | RST)) === 0) from.dupAcks++;
     if (from.pendingAckTime >= 0 && !seqAfter(from.pendingAckSeq, ack)) {
       from.addRttSample(t - from.pendingAckTime);
       from.pendingAckTime = Number.NaN;
     }
+    if ((seg.flags & (SYN | RST)) === 0) this.onAckWindow(seg, from);
     if (from === this.client && !(this.handshakeAckTime >= 0) && this.server.syn && (seg.flags & SYN) === 0) {
       if (ack === (this.server.syn.isn + 1) >>> 0) {
         this.handshakeAckTime = t;
@@ -233,10 +361,36 @@ export class Connection {
     }
   }
 
-  private onWindow(raw: number, from: Endpoint, t: number, frame: number): void {
+  /**
+   * Keep the (ack, window) pairs this side sent, and when its window fell while new data arrived,
+   * the largest shift that fall allows (see Endpoint.shrinkBounds).
+   */
+  private onAckWindow(seg: TcpSegment, from: Endpoint): void {
+    const h = from.acks;
+    if (h.count > 0 && seqAfter(seg.ack, h.ack(0))) {
+      const acked = seqDiff(seg.ack, h.ack(0));
+      const fell = h.win(0) - seg.window;
+      // At least 4 raw units (a fall of one or two is within the rounding of any shift), and no more
+      // than arrived (a window that shrinks even unscaled says nothing about the shift).
+      if (fell >= 4 && fell - 1 <= acked) {
+        let k = 0;
+        while (k < 15 && (fell - 1) * 2 ** (k + 1) <= acked) k++;
+        // Fell by exactly what arrived: the signature of a window that is not scaled at all.
+        if (acked >= 64 && Math.abs(fell - acked) <= 1) from.unscaledFalls++;
+        from.shrinkBounds ??= new Uint16Array(16);
+        if (from.shrinkBounds[k]!++ === 0 && k < 15 && from.shrinkFrame === 0) from.shrinkFrame = seg.frame;
+      }
+    }
+    h.push(seg.ack, seg.window);
+  }
+
+  private onWindow(seg: TcpSegment, from: Endpoint, t: number): void {
+    const raw = seg.window;
+    const frame = seg.frame;
     if (from.windows++ === 0) {
       from.rawMin = from.rawMax = from.rawFirst = raw;
       from.rawFirstFrame = frame;
+      from.rawFirstAck = seg.ack;
     } else {
       if (raw < from.rawMin) from.rawMin = raw;
       if (raw > from.rawMax) from.rawMax = raw;
@@ -261,7 +415,7 @@ export class Connection {
     const prev = from.syn;
     from.mssHint = info.mss ?? DEFAULT_MSS;
     if (prev === null) {
-      from.syn = info;
+      from.syn = from.firstSyn = info;
     } else {
       from.synRetransmits++;
       if (!sameOptions(prev, info)) from.synOptionsChanged = true;
@@ -274,39 +428,26 @@ export class Connection {
   }
 
   private recordTimeline(seg: TcpSegment, from: Endpoint, to: Endpoint): void {
-    const tl = this.timeline!;
-    const fromClient = from === this.client;
-    const t = seg.time;
-    if ((seg.flags & (SYN | RST)) === 0) {
-      const win = from.shift === null ? seg.window : seg.window << from.shift; // < 2^30: shift <= 14
-      (fromClient ? tl.clientWindow : tl.serverWindow).push(t, win, seg.frame);
-    }
-    // What this segment sent and what it acknowledged change both sides' bytes in flight.
-    if (to.hasAck && from.hasSeq) {
-      (fromClient ? tl.clientInFlight : tl.serverInFlight).push(
-        t,
-        Math.max(0, seqDiff(from.nextSeq, to.maxAck)),
-        seg.frame,
-      );
-    }
-    if (from.hasAck && to.hasSeq) {
-      (fromClient ? tl.serverInFlight : tl.clientInFlight).push(
-        t,
-        Math.max(0, seqDiff(to.nextSeq, from.maxAck)),
-        seg.frame,
-      );
-    }
+    this.timeline!.record(seg, from === this.client, from, to);
   }
 
-  /** Close the zero-window episode still open at the end of the capture. */
+  /** Close the zero-window episode and the flight still open at the end of the capture. */
   finish(): void {
     for (const e of [this.client, this.server]) {
+      e.closeFlight();
       if (e.zeroWindowStart >= 0 && this.lastTime >= e.zeroWindowStart) {
         e.zeroWindowSeconds += this.lastTime - e.zeroWindowStart;
         e.zeroWindowStart = Number.NaN;
       }
     }
   }
+}
+
+/** Bit k set when d bytes past an ack is exactly raw window << k (k <= 14). */
+function edgeBits(d: number, raw: number): number {
+  if (raw <= 0 || d <= 0 || d % raw !== 0) return 0;
+  const q = d / raw;
+  return (q & (q - 1)) === 0 && q <= 16384 ? 1 << (31 - Math.clz32(q)) : 0;
 }
 
 function synInfo(seg: TcpSegment): SynInfo {

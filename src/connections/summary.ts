@@ -1,6 +1,9 @@
 import { formatAddress } from "./address.js";
 import type { Connection, HandshakeState } from "./connection.js";
 import type { Endpoint } from "./endpoint.js";
+import { inferOs, type OsGuess } from "./os.js";
+import { type CaptureQualitySummary, captureQuality } from "./quality.js";
+import type { SequenceData } from "./timeline.js";
 import type { ScalingState } from "./wscale.js";
 
 const OPTION_NAMES: Record<number, string> = {
@@ -72,6 +75,8 @@ export interface EndpointSummary {
   windowFull: number;
   zeroWindows: { advertisements: number; episodes: number; seconds: number; probes: number };
   syn: SynSummary | null;
+  /** The OS family its SYN or SYN-ACK points to (initial TTL, option layout, window: src/connections/os.ts). */
+  os?: Pick<OsGuess, "family" | "confidence" | "evidence">;
 }
 
 /**
@@ -88,6 +93,9 @@ export interface Timeline {
   serverInFlight: [number, number][];
   /** Moments to mark: handshake complete, zero-window episodes, first evidence of a finding. */
   events: { t: number; kind: "handshake" | "zero-window" | "finding"; label: string; frame: number }[];
+  /** Time-sequence data (tcptrace's graph) of what the client sent and of what the server sent. */
+  clientData?: SequenceData;
+  serverData?: SequenceData;
 }
 
 export interface ConnectionSummary {
@@ -99,6 +107,8 @@ export interface ConnectionSummary {
   client: EndpointSummary;
   server: EndpointSummary;
   firstFrame: number;
+  /** Index of the input its first packet came from, when not the first (several inputs); omitted for input 0. */
+  input?: number;
   startTime: number | null;
   rttMs: number | null;
   handshakeRttMs: number | null;
@@ -109,6 +119,8 @@ export interface ConnectionSummary {
   ceilingBps: number | null;
   /** Which direction the throughput figures describe. */
   bulkDirection: "client-to-server" | "server-to-client" | null;
+  /** What the capture missed, reordered or doubled: never network loss. */
+  capture: CaptureQualitySummary;
   timeline?: Timeline;
 }
 
@@ -145,8 +157,10 @@ export function summarize(conn: Connection): ConnectionSummary {
     throughputBps: throughput,
     ceilingBps: ceiling,
     bulkDirection: bulk === null ? null : bulk === c ? "client-to-server" : "server-to-client",
+    capture: captureQuality(conn),
   };
   // Added after the literal, not spread into it: a spread builds every summary the slow way.
+  if (conn.input !== 0) summary.input = conn.input;
   if (conn.timeline !== null) summary.timeline = conn.timeline.toTimeline(conn.firstTime);
   return summary;
 }
@@ -203,7 +217,13 @@ function summarizeEndpoint(e: Endpoint): EndpointSummary {
             optionsTruncated: syn.optionsTruncated,
             retransmits: e.synRetransmits,
           },
+    os: osSummary(e),
   };
+}
+
+function osSummary(e: Endpoint): NonNullable<EndpointSummary["os"]> {
+  const g = inferOs(e);
+  return { family: g.family, confidence: g.confidence, evidence: g.evidence };
 }
 
 function finite(x: number): number | null {

@@ -1,5 +1,7 @@
 import { ACK, SYN, type TcpSegment } from "../decode/segment.js";
-import { Connection } from "./connection.js";
+import { Connection, ConnectionList } from "./connection.js";
+import { seqDiff } from "./seq.js";
+import { ServerProfiles } from "./server-profiles.js";
 import { TimelineRecorder } from "./timeline.js";
 
 export interface TrackerOptions {
@@ -28,6 +30,16 @@ const POOL = 4096;
 const INITIAL_BUCKETS = 1024;
 /** How often (capture seconds) to look for idle and closed connections. */
 const SWEEP_EVERY = 1;
+/**
+ * An established connection that goes quiet is parked, not finalised, for this long: TCP
+ * keepalives come every 7200 s by default (net.ipv4.tcp_keepalive_time, and Windows' KeepAliveTime),
+ * and a connection that comes back in the same sequence space is the same connection.
+ */
+export const PARK_SECONDS = 7200 + 600;
+/** At most this many parked connections (the longest parked is finalised first): memory stays bounded. */
+export const MAX_PARKED = 8192;
+/** A parked connection resumes only within this distance of the sequence numbers it had. */
+const SAME_SPACE = 1 << 26;
 
 /**
  * Finds the connection of each segment and finalises connections that closed or went idle, so
@@ -41,11 +53,11 @@ export class ConnectionTracker {
   private count = 0;
   private nextSeq = 1;
   /** Open connections, least recently active first. */
-  private openHead: Connection | null = null;
-  private openTail: Connection | null = null;
+  private readonly open = new ConnectionList();
   /** Closed connections, earliest closed first. */
-  private closedHead: Connection | null = null;
-  private closedTail: Connection | null = null;
+  private readonly closed = new ConnectionList();
+  /** Established connections that went idle, least recently active first (keepalives may bring them back). */
+  private readonly parked = new ConnectionList();
   private nextSweep = Number.NaN;
   /** The connection of the previous segment. */
   private last: Connection | null = null;
@@ -55,6 +67,8 @@ export class ConnectionTracker {
   /** The connections flush() finalises, in order, and how far it got. */
   private ending: Connection[] | null = null;
   private endingAt = 0;
+  /** What each server's SYN-ACKs carried, across connections. */
+  readonly servers = new ServerProfiles();
 
   constructor(private readonly opts: TrackerOptions) {
     this.linger = opts.closeLinger ?? Math.min(10, opts.idleTimeout);
@@ -71,6 +85,7 @@ export class ConnectionTracker {
   segment(seg: TcpSegment): void {
     const t = seg.time;
     if (t >= this.nextSweep) this.sweep(t);
+    if ((seg.flags & (SYN | ACK)) === (SYN | ACK)) this.servers.note(seg);
     else if (!(this.nextSweep >= 0) && t >= 0) this.nextSweep = t + SWEEP_EVERY;
 
     // Bulk captures are runs of segments of one connection: try the last one before hashing.
@@ -80,7 +95,10 @@ export class ConnectionTracker {
     let fromClient: boolean;
     if (conn !== null) {
       fromClient = conn.isFromClient(seg);
-      if ((seg.flags & (SYN | ACK)) === SYN && this.startsNewConnection(conn, seg, fromClient)) {
+      if (
+        ((seg.flags & (SYN | ACK)) === SYN && this.startsNewConnection(conn, seg, fromClient)) ||
+        (conn.list === this.parked && !sameSequenceSpace(conn, seg, fromClient))
+      ) {
         this.finalise(conn);
         conn = null;
       }
@@ -102,8 +120,8 @@ export class ConnectionTracker {
 
   /** The connections not finalised yet (live mode looks at them as they go). */
   *liveConnections(): Generator<Connection> {
-    for (const head of [this.openHead, this.closedHead]) {
-      for (let c = head; c !== null; c = c.listNext) yield c;
+    for (const list of [this.open, this.closed, this.parked]) {
+      for (let c = list.head; c !== null; c = c.listNext) yield c;
     }
   }
 
@@ -202,14 +220,14 @@ export class ConnectionTracker {
     const i = h & this.mask;
     conn.hashNext = this.buckets[i] ?? null;
     this.buckets[i] = conn;
-    this.append(conn, false);
+    this.open.append(conn);
     if (++this.count > this.buckets.length) this.grow();
     return conn;
   }
 
   private finalise(conn: Connection): void {
     if (this.last === conn) this.last = null;
-    this.unlink(conn);
+    conn.list?.unlink(conn);
     const i = hashEndpoints(conn) & this.mask;
     let c = this.buckets[i] ?? null;
     if (c === conn) this.buckets[i] = conn.hashNext;
@@ -231,42 +249,35 @@ export class ConnectionTracker {
   private sweep(now: number): void {
     this.nextSweep = now + SWEEP_EVERY;
     const linger = this.linger;
-    while (this.closedHead !== null && now - this.closedHead.closedAt > linger) this.finalise(this.closedHead);
+    const closed = this.closed;
+    while (closed.head !== null && now - closed.head.closedAt > linger) this.finalise(closed.head);
     const idle = this.opts.idleTimeout;
-    while (this.openHead !== null && now - this.openHead.lastTime > idle) this.finalise(this.openHead);
+    const open = this.open;
+    while (open.head !== null && now - open.head.lastTime > idle) {
+      const c = open.head;
+      if (!established(c)) {
+        this.finalise(c);
+        continue;
+      }
+      if (this.parked.size >= MAX_PARKED) this.finalise(this.parked.head!);
+      open.unlink(c);
+      this.parked.append(c);
+    }
+    const parkFor = Math.max(PARK_SECONDS, idle);
+    const parked = this.parked;
+    while (parked.head !== null && now - parked.head.lastTime > parkFor) this.finalise(parked.head);
   }
 
   private touch(conn: Connection): void {
-    if (conn.inClosedList || conn === this.openTail) return;
-    this.unlink(conn);
-    this.append(conn, false);
+    const list = conn.list;
+    if (list === this.closed || conn === this.open.tail) return;
+    list?.unlink(conn);
+    this.open.append(conn);
   }
 
   private moveToClosed(conn: Connection): void {
-    this.unlink(conn);
-    this.append(conn, true);
-  }
-
-  private append(conn: Connection, closed: boolean): void {
-    conn.inClosedList = closed;
-    conn.listNext = null;
-    conn.listPrev = closed ? this.closedTail : this.openTail;
-    if (conn.listPrev !== null) conn.listPrev.listNext = conn;
-    else if (closed) this.closedHead = conn;
-    else this.openHead = conn;
-    if (closed) this.closedTail = conn;
-    else this.openTail = conn;
-  }
-
-  private unlink(conn: Connection): void {
-    const { listPrev: prev, listNext: next } = conn;
-    if (prev !== null) prev.listNext = next;
-    else if (conn.inClosedList) this.closedHead = next;
-    else this.openHead = next;
-    if (next !== null) next.listPrev = prev;
-    else if (conn.inClosedList) this.closedTail = prev;
-    else this.openTail = prev;
-    conn.listPrev = conn.listNext = null;
+    conn.list?.unlink(conn);
+    this.closed.append(conn);
   }
 
   private grow(): void {
@@ -285,6 +296,19 @@ export class ConnectionTracker {
     this.buckets = buckets;
     this.mask = mask;
   }
+}
+
+/** Both sides sent and acknowledged: an established connection, which keepalives may revisit. */
+function established(c: Connection): boolean {
+  return c.client.hasAck && c.server.hasAck && c.client.hasSeq && c.server.hasSeq;
+}
+
+/** A segment after a long silence continues the parked connection only in the sequence space it had. */
+function sameSequenceSpace(c: Connection, seg: TcpSegment, fromClient: boolean): boolean {
+  const from = fromClient ? c.client : c.server;
+  const to = fromClient ? c.server : c.client;
+  if (from.hasSeq && Math.abs(seqDiff(seg.seq, from.nextSeq)) > SAME_SPACE) return false;
+  return !((seg.flags & ACK) !== 0 && to.hasSeq && Math.abs(seqDiff(seg.ack, to.nextSeq)) > SAME_SPACE);
 }
 
 function mixEndpoint(a: Uint32Array, port: number): number {

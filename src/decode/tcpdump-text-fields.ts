@@ -416,20 +416,44 @@ function itemName(s: string, a: number, b: number): string {
   return s.slice(a, i);
 }
 
+/** Where parseOptions found text that is not an option list tcpdump prints: s[start, end). */
+export const badOption = { start: 0, end: 0 };
+
+/**
+ * Options whose printed text is free-form (it may hold commas): an item that is no option name
+ * after one of these is more of its text. After any other option it is not tcpdump's output.
+ */
+const FREE_TEXT_KINDS = new Set([19, 20, 28, 29, 30, 34, 254]);
+
+/** `[len N]` (an option whose length differs from the usual), then the end of the item. */
+function endsItem(s: string, i: number, end: number): boolean {
+  let j = skipSpaces(s, i, end);
+  if (s.startsWith("[len ", j)) {
+    if (readUint(s, j + 5) < 0 || s.charCodeAt(scan.end) !== 93) return false;
+    j = skipSpaces(s, scan.end + 1, end);
+  }
+  return j === end;
+}
+
 /**
  * Parse tcpdump's option list s[a, b) (inside `options [...]` or the old `<...>`) into `seg`.
- * Returns the option bytes it accounts for (before padding). SACK edges are left as printed
- * (possibly relative); the caller rebases them.
+ * Returns the option bytes it accounts for (before padding), or -1 when an item is not what
+ * tcpdump prints (a value that does not parse completely, `wscale seven`, an unknown name after a
+ * fixed-format option): `badOption` then locates it. SACK edges are left as printed (possibly
+ * relative); the caller rebases them.
  */
 export function parseOptions(s: string, a: number, b: number, seg: TcpSegment): number {
   let total = 0;
   let nopRun = 0;
+  let freeText = false;
   let i = a;
   // Markers are rare: find each once, then compare positions.
   let truncAt = indexIn(s, "[|", a, b);
   if (truncAt < 0) truncAt = b;
   let lenAt = indexIn(s, "[len ", a, b);
   if (lenAt < 0) lenAt = b;
+  let badAt = indexIn(s, "[bad opt]", a, b);
+  if (badAt < 0) badAt = b;
   // Next '[', '{' and '(' at or after the current item (b when there is none).
   let square = a - 1;
   let curly = a - 1;
@@ -458,7 +482,7 @@ export function parseOptions(s: string, a: number, b: number, seg: TcpSegment): 
     i = j + 1;
     if (begin === itemEnd) continue;
     const trunc = truncAt < itemEnd;
-    if (s.startsWith("[bad opt]", begin)) {
+    if (badAt === begin) {
       seg.optionsState = OptionsState.Malformed;
       break;
     }
@@ -472,8 +496,10 @@ export function parseOptions(s: string, a: number, b: number, seg: TcpSegment): 
         seg.optionsState = OptionsState.Truncated;
         break;
       }
-      continue;
+      if (freeText) continue;
+      return malformed(begin, itemEnd);
     }
+    freeText = FREE_TEXT_KINDS.has(kind) || name.startsWith("unknown-") || name.startsWith("opt-");
     if (seg.optionCount < seg.optionKinds.length) seg.optionKinds[seg.optionCount++] = kind;
     if (kind === 1) {
       if (++nopRun > seg.longestNopRun) seg.longestNopRun = nopRun;
@@ -489,10 +515,18 @@ export function parseOptions(s: string, a: number, b: number, seg: TcpSegment): 
     const override = lenAt < itemEnd ? lengthOverride(s, lenAt) : -1;
     const len = override >= 0 ? override : optionLength(name, kind, s, begin, itemEnd);
     total += len;
-    const v = skipSpaces(s, begin + name.length, itemEnd);
+    const named = begin + name.length;
+    const v = skipSpaces(s, named, itemEnd);
+    // Whether the item reads completely as what tcpdump prints for this option.
+    let ok = true;
     switch (kind) {
+      case 0:
+      case 1:
+        ok = endsItem(s, named, itemEnd);
+        break;
       case 2: {
         const mss = readUint(s, v);
+        ok = v > named && mss >= 0 && mss <= 0xffff && endsItem(s, scan.end, itemEnd);
         if (mss >= 0 && mss <= 0xffff && len === 4) seg.mss = mss;
         break;
       }
@@ -500,21 +534,30 @@ export function parseOptions(s: string, a: number, b: number, seg: TcpSegment): 
         seg.wscaleCount++;
         seg.wscaleLength = len;
         const ws = readUint(s, v);
+        ok = v > named && ws >= 0 && ws <= 255 && endsItem(s, scan.end, itemEnd);
         if (ws >= 0 && ws <= 255 && len >= 3) seg.wscale = ws;
         break;
       }
       case 4:
         seg.sackPermitted = true;
+        ok = endsItem(s, named, itemEnd);
         break;
       case 8: {
         // "TS val A ecr B" (4.x) or "timestamp A B" (3.x).
+        const modern = name === "TS";
         let p = v;
         if (s.startsWith("val ", p)) p += 4;
+        else ok = !modern;
         const tsVal = readU32(s, p);
-        if (tsVal < 0) break;
+        if (tsVal < 0) {
+          ok = false;
+          break;
+        }
         p = skipSpaces(s, scan.end, itemEnd);
         if (s.startsWith("ecr ", p)) p += 4;
+        else if (modern) ok = false;
         const tsEcr = readU32(s, p);
+        ok = ok && tsEcr >= 0 && endsItem(s, scan.end, itemEnd);
         if (tsEcr < 0 || len !== 10) break;
         seg.hasTimestamp = true;
         seg.tsVal = tsVal;
@@ -522,11 +565,13 @@ export function parseOptions(s: string, a: number, b: number, seg: TcpSegment): 
         break;
       }
       case 5:
-        sackBlocks(s, v, itemEnd, seg);
+        ok = sackBlocks(s, v, itemEnd, seg);
         break;
       default:
         break;
     }
+    // An item tcpdump itself marked `[bad opt]` (its length is impossible) is not held to its format.
+    if (!ok && badAt >= itemEnd) return malformed(begin, itemEnd);
     if (kind === 0) break;
   }
   return total;
@@ -538,21 +583,33 @@ function nextOr(s: string, c: string, from: number, b: number): number {
   return at < 0 || at > b ? b : at;
 }
 
-/** SACK blocks `N {a:b}{c:d}` into seg.sack as printed. */
-function sackBlocks(s: string, a: number, b: number, seg: TcpSegment): void {
-  let i = a;
-  while (i < b) {
+function malformed(start: number, end: number): number {
+  badOption.start = start;
+  badOption.end = end;
+  return -1;
+}
+
+/**
+ * SACK blocks `N {a:b}{c:d}` (tcpdump 3.x: `sack N {a:b} `) into seg.sack as printed; false if
+ * the text is anything else.
+ */
+function sackBlocks(s: string, a: number, b: number, seg: TcpSegment): boolean {
+  let ok = readUint(s, s.startsWith("sack ", a) ? a + 5 : a) >= 0;
+  let i = ok ? skipSpaces(s, scan.end, b) : a;
+  for (;;) {
     const open = indexIn(s, "{", i, b);
     if (open < 0) break;
+    ok = ok && open === i;
     const left = readU32(s, open + 1);
-    if (left < 0 || s.charCodeAt(scan.end) !== C_COLON) break;
+    if (left < 0 || s.charCodeAt(scan.end) !== C_COLON) return false;
     const right = readU32(s, scan.end + 1);
-    if (right < 0 || s.charCodeAt(scan.end) !== 125) break;
-    i = scan.end + 1;
+    if (right < 0 || s.charCodeAt(scan.end) !== 125) return false;
+    i = skipSpaces(s, scan.end + 1, b);
     if (seg.sackCount < 4) {
       const k = seg.sackCount++ * 2;
       seg.sack[k] = left;
       seg.sack[k + 1] = right;
     }
   }
+  return ok && endsItem(s, i, b);
 }

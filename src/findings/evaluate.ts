@@ -1,4 +1,6 @@
 import type { Connection } from "../connections/connection.js";
+import { captureQuality } from "../connections/quality.js";
+import type { ServerProfiles } from "../connections/server-profiles.js";
 import type { ConnectionSummary } from "../connections/summary.js";
 import type { Finding } from "./finding.js";
 import type { Rule } from "./rule.js";
@@ -10,6 +12,7 @@ import { scaleStripped } from "./rules/scale-stripped.js";
 import { scaleTooSmall } from "./rules/scale-too-small.js";
 import { scaleUnknown } from "./rules/scale-unknown.js";
 import { scaleUnverified } from "./rules/scale-unverified.js";
+import { synCookies } from "./rules/syn-cookies.js";
 import { windowEnforcingMiddlebox } from "./rules/window-enforcing-middlebox.js";
 import { windowLimited } from "./rules/window-limited.js";
 import { wscaleBadLength } from "./rules/wscale-bad-length.js";
@@ -24,6 +27,7 @@ const RULES: Rule[] = [
   scaleStripped,
   scaleAsymmetric,
   optionClearedNops,
+  synCookies,
   scaleDeclined,
   windowEnforcingMiddlebox,
   scaleTooSmall,
@@ -37,13 +41,19 @@ const RULES: Rule[] = [
   wscaleOnNonSyn,
 ];
 
-/** Every rule over one finalised connection. */
-export function evaluateFindings(conn: Connection, summary: ConnectionSummary): Finding[] {
-  const ctx = { conn, summary };
+/** Every rule over one finalised connection. Evidence without a frame is dropped: it shows nothing. */
+export function evaluateFindings(
+  conn: Connection,
+  summary: ConnectionSummary,
+  servers: ServerProfiles | null = null,
+): Finding[] {
+  const ctx = { conn, summary, quality: captureQuality(conn), servers };
   const out: Finding[] = [];
   for (const rule of RULES) {
-    const found = rule(ctx);
-    if (found.length > 0) out.push(...found);
+    for (const f of rule(ctx)) {
+      f.evidence = f.evidence.filter((e) => e.frame > 0);
+      out.push(f);
+    }
   }
   return out;
 }

@@ -38,6 +38,8 @@ export interface Finding {
   evidence: Evidence[];
   advice: Advice[];
   direction?: Direction;
+  /** This finding stands for that many connections: a note summarised once per input. */
+  summaryOf?: number;
   /** Set by the findings that prove the two ends read windows with different shifts. */
   readAs?: ShiftMismatch[];
 }

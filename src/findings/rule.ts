@@ -1,5 +1,7 @@
 import type { Connection } from "../connections/connection.js";
 import type { Endpoint } from "../connections/endpoint.js";
+import type { CaptureQualitySummary } from "../connections/quality.js";
+import type { ServerProfiles } from "../connections/server-profiles.js";
 import type { ConnectionSummary } from "../connections/summary.js";
 import { formatBits, formatDuration } from "../kernel/units.js";
 import type { Finding } from "./finding.js";
@@ -8,6 +10,10 @@ import type { Finding } from "./finding.js";
 export interface RuleContext {
   conn: Connection;
   summary: ConnectionSummary;
+  /** What the capture missed, reordered or doubled on this connection: pattern evidence weighs less when poor. */
+  quality: CaptureQualitySummary;
+  /** What each server answered on the other connections of this input (SYN cookies stand out against it). */
+  servers: ServerProfiles | null;
 }
 
 /** A rule looks at one finalised connection and returns what it can show, or nothing. */
@@ -45,6 +51,33 @@ export function windowFullShare(e: Endpoint): number {
   return e.flights > 0 ? e.windowFullFlights / e.flights : 0;
 }
 
+/**
+ * A transfer in either direction ran into the receive window: its sender filled the window in at
+ * least 30% of its flights (seen near the sender), or over at least four round trips it moved at
+ * least half of what the window allows per round trip, and not more than that allows (seen
+ * anywhere, also near the receiver, where flights arrive spread out; faster than the window
+ * allows means the sender reads a larger window than this capture point does). A missing shift
+ * then cost throughput here, not in principle.
+ */
+export function windowBound(conn: Connection): boolean {
+  const rtt = conn.rtt;
+  for (const sender of [conn.client, conn.server]) {
+    if (windowFullShare(sender) >= 0.3) return true;
+    const receiver = sender.peer;
+    const span = sender.lastDataTime - sender.firstDataTime;
+    if (receiver.shift === null || receiver.windows === 0 || !(rtt > 0) || !(span >= 4 * rtt)) continue;
+    const ceiling = (receiver.rawMax * 2 ** receiver.shift) / rtt;
+    const rate = sender.goodBytes / span;
+    if (rate >= 0.5 * ceiling && rate <= 1.1 * ceiling) return true;
+  }
+  return false;
+}
+
 export function directionFrom(conn: Connection, sender: Endpoint): "client-to-server" | "server-to-client" {
   return sender === conn.client ? "client-to-server" : "server-to-client";
+}
+
+/** "1 probe", "3 probes": a count with its noun, never "probe(s)". */
+export function plural(n: number, noun: string, pluralNoun = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : pluralNoun}`;
 }

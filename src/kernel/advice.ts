@@ -26,9 +26,13 @@ export const SYSCTL_CONF_PATH = "/etc/sysctl.d/90-wscale.conf";
 export const TYPICAL_RTTS: readonly number[] = [0.001, 0.01, 0.03, 0.1];
 
 export interface RouteTarget {
+  /** The far end: an address (a /32 or /128 host route is made for it) or a prefix. */
   readonly dst?: string | undefined;
+  /** Gateway and device of the route to it, when known (given, or from `ip route get` on this host). */
   readonly via?: string | undefined;
   readonly dev?: string | undefined;
+  /** The destination is directly connected: no gateway (`via` is then left out). */
+  readonly onLink?: boolean | undefined;
 }
 
 export interface AdviceGoal {
@@ -49,6 +53,8 @@ export interface AdviceCommand {
   /** For "file": where and what. */
   readonly path?: string;
   readonly content?: string;
+  /** For "sysctl": the key and value it sets (the sysctl.d file lists them all). */
+  readonly setting?: readonly [string, string];
   /** Which alternative this line belongs to: per destination, global, or the last resort. */
   readonly scope: "route" | "global" | "last-resort";
 }
@@ -82,9 +88,40 @@ function capText(window: number, rtts: readonly number[]): string {
   return rtts.map((r) => `${formatBits(throughput(window, r).bitsPerSec)} at ${formatDuration(r)}`).join(", ");
 }
 
-/** `ip route change <dst> via <gw> dev <dev> window <bytes>`, with placeholders for what is not known. */
+/** A destination as a route prefix: an address becomes a host route (/32, or /128 for IPv6). */
+export function routePrefix(dst: string): string {
+  if (dst.includes("/")) return dst;
+  return `${dst}/${dst.includes(":") ? 128 : 32}`;
+}
+
+/**
+ * The per-destination route line. `ip route replace` adds the route when there is none for exactly this prefix
+ * (the usual case: a host route next to the default route) and replaces it otherwise; `ip route change` fails
+ * with "No such file or directory" when the exact route does not exist. With gateway and device known:
+ * `ip route replace <dst>/32 [via <gw>] dev <dev> window <bytes>`; otherwise two lines that look them up first.
+ */
 export function routeWindowCommand(route: RouteTarget, window: number): string {
-  return `ip route change ${route.dst ?? "<dst>"} via ${route.via ?? "<gw>"} dev ${route.dev ?? "<dev>"} window ${window}`;
+  const dst = route.dst ?? "<dst>";
+  const prefix = route.dst === undefined ? "<dst>/32" : routePrefix(dst);
+  if (route.dev !== undefined && (route.via !== undefined || route.onLink)) {
+    const via = route.via !== undefined ? ` via ${route.via}` : "";
+    return `ip route replace ${prefix}${via} dev ${route.dev} window ${window}`;
+  }
+  const addr = dst.split("/")[0];
+  return `r=$(ip -o route get ${addr} | grep -oE '(via|dev) [^ ]+')\nip route replace ${prefix} $r window ${window}`;
+}
+
+/** Where the route line must be repeated so that it survives a reboot. */
+export function routePersistence(routeLine: string): string {
+  const line = routeLine.split("\n").at(-1) ?? routeLine;
+  const m = /^ip route replace (\S+)(?: via (\S+))?(?: dev (\S+)| \$r) window (\d+)$/.exec(line);
+  const [, prefix = "<dst>", via, , window = "<bytes>"] = m ?? [];
+  return (
+    "To keep it after a reboot: NetworkManager " +
+    `\`nmcli connection modify <connection> +ipv4.routes "${prefix}${via ? ` ${via}` : ""} window=${window}"\`; ` +
+    "ifupdown: the same line as `up ...` in the interface's stanza of /etc/network/interfaces; " +
+    "systemd-networkd and netplan have no route `window` setting: run the line from a oneshot unit after network-online.target"
+  );
 }
 
 type Knob = "tcp_window_scaling" | "tcp_rmem[1]" | "tcp_rmem[2]" | "rmem_max" | "route window";
@@ -173,7 +210,11 @@ export function adviseLinux(inputs: LinuxWscaleInputs, goal: AdviceGoal, route: 
     const plan = planShift(inputs, current, target, route, rtts, commands, notes);
     if (bdp !== null && rate !== undefined && rtt !== undefined) {
       const after = plan?.result ?? current;
-      if (maxWindowForShift(target) < bdp) {
+      if (maxWindowForShift(TCP_MAX_WSCALE) < bdp) {
+        notes.push(
+          beyondShift14(`${formatBits(rate)} x ${formatDuration(rtt)} = ${formatBytes(bdp)} in flight`, bdp, rate, rtt),
+        );
+      } else if (maxWindowForShift(target) < bdp) {
         notes.push(
           `shift ${target} caps one connection at ${formatBytes(maxWindowForShift(target))} per round trip, ` +
             `${formatBits(throughput(maxWindowForShift(target), rtt).bitsPerSec)} at ${formatDuration(rtt)}: ` +
@@ -199,15 +240,28 @@ export function adviseLinux(inputs: LinuxWscaleInputs, goal: AdviceGoal, route: 
   if (wmem !== undefined && bdp !== null && rtt !== undefined) {
     if (wmem[2] < 2 * bdp) {
       const line: Triple = [wmem[0], wmem[1], Math.min(2 ** Math.ceil(Math.log2(2 * bdp)), 0x7fff_ffff)];
-      commands.push({
-        kind: "sysctl",
-        scope: "global",
-        command: `sysctl -w net.ipv4.tcp_wmem="${tripleText(line)}"`,
-        why:
+      commands.push(
+        sysctlCommand(
+          "net.ipv4.tcp_wmem",
+          tripleText(line),
+          "global",
           `when this host sends: the send buffer holds the unacknowledged data plus overhead (about half of it payload), ` +
-          `so ${formatBytes(bdp)} in flight needs tcp_wmem[2] of about twice that; ${wmem[2]} caps a sender at about ` +
-          `${formatBits(throughput(wmem[2] / 2, rtt).bitsPerSec)} at ${formatDuration(rtt)}. tcp_wmem does not change the shift`,
-      });
+            `so ${formatBytes(bdp)} in flight needs tcp_wmem[2] of about twice that; ${wmem[2]} caps a sender at about ` +
+            `${formatBits(throughput(wmem[2] / 2, rtt).bitsPerSec)} at ${formatDuration(rtt)}. tcp_wmem does not change the shift`,
+        ),
+      );
+      const wmemMax = inputs.wmemMax;
+      if (wmemMax !== undefined && wmemMax < line[2]) {
+        commands.push(
+          sysctlCommand(
+            "net.core.wmem_max",
+            String(line[2]),
+            "global",
+            `wmem_max ${wmemMax} -> ${line[2]}: applications that size their own send buffer (SO_SNDBUF) are capped at wmem_max. ` +
+              "It can only be changed from the host: inside a container (a child network namespace) it is read-only",
+          ),
+        );
+      }
     } else {
       notes.push(
         `tcp_wmem[2] = ${wmem[2]} already lets this host keep ${formatBytes(bdp)} in flight when it sends (it never changes the shift)`,
@@ -221,6 +275,15 @@ export function adviseLinux(inputs: LinuxWscaleInputs, goal: AdviceGoal, route: 
     );
   }
 
+  // The sysctl.d file right after the global lines it makes permanent.
+  const file = confFile(commands, goal);
+  if (file !== null) {
+    let last = -1;
+    commands.forEach((c, i) => {
+      if (c.scope === "global") last = i;
+    });
+    commands.splice(last + 1, 0, file);
+  }
   return { target, reason, bdpBytes: bdp, commands, notes };
 }
 
@@ -242,11 +305,7 @@ function planRate(
 ): { target: number | null; reason: string } {
   const needed = shiftForBdp(rate, rtt);
   const bdpText = `${formatBits(rate)} x ${formatDuration(rtt)} = ${formatBytes(bdp)} in flight`;
-  if (maxWindowForShift(needed) < bdp) {
-    notes.push(
-      `${bdpText} is more than the largest window TCP can express (65535 << 14 = ${formatBytes(maxWindowForShift(14))}): one connection cannot carry it, use several`,
-    );
-  }
+  if (maxWindowForShift(needed) < bdp) notes.push(beyondShift14(bdpText, bdp, rate, rtt));
   if (current.wscale !== null && current.windowCeiling >= bdp && current.bufferWindow >= bdp) {
     return {
       target: null,
@@ -258,11 +317,9 @@ function planRate(
   }
 
   let next = inputs;
-  const conf: [string, string][] = [];
   if (inputs.tcpWindowScaling === 0) {
     next = { ...next, tcpWindowScaling: 1 };
     commands.push(enableScalingCommand("global"));
-    conf.push(["net.ipv4.tcp_window_scaling", "1"]);
   }
   const need = bufferFor(bdp, inputs);
   const before = linuxWscale(next);
@@ -279,19 +336,32 @@ function planRate(
     const rmem: Triple = [inputs.tcpRmem[0], Math.min(inputs.tcpRmem[1], need), need];
     next = { ...next, tcpRmem: rmem };
     const r = linuxWscale(next);
-    commands.push({
-      kind: "sysctl",
-      scope: "global",
-      command: `sysctl -w net.ipv4.tcp_rmem="${tripleText(rmem)}"`,
-      why:
+    commands.push(
+      sysctlCommand(
+        "net.ipv4.tcp_rmem",
+        tripleText(rmem),
+        "global",
         `autotuning grows the receive buffer only up to tcp_rmem[2] = ${inputs.tcpRmem[2]}, about ${formatBytes(before.bufferWindow)} ` +
-        `of window at the kernel's initial ${Math.round(((inputs.scalingRatio ?? DEFAULT_SCALING_RATIO) / 256) * 100)} % payload ratio; ` +
-        `${formatBytes(bdp)} in flight needs tcp_rmem[2] >= ${need}` +
-        (r.wscale !== before.wscale ? `, which also makes the shift ${r.wscale} (decided by ${r.decidedBy})` : ""),
-    });
-    conf.push(["net.ipv4.tcp_rmem", tripleText(rmem)]);
+          `of window at the kernel's initial ${Math.round(((inputs.scalingRatio ?? DEFAULT_SCALING_RATIO) / 256) * 100)} % payload ratio; ` +
+          `${formatBytes(bdp)} in flight needs tcp_rmem[2] >= ${need}` +
+          (r.wscale !== before.wscale ? `, which also makes the shift ${r.wscale} (decided by ${r.decidedBy})` : ""),
+      ),
+    );
+    if (inputs.rmemMax < need) {
+      // The same value: max(tcp_rmem[2], rmem_max) stays `need`, so the shift does not move.
+      next = { ...next, rmemMax: need };
+      commands.push(
+        sysctlCommand(
+          "net.core.rmem_max",
+          String(need),
+          "global",
+          `rmem_max ${inputs.rmemMax} -> ${need}: applications that size their own receive buffer (SO_RCVBUF: iperf3 -w, many servers) ` +
+            "are capped at rmem_max; the same value as tcp_rmem[2] leaves the shift as above. " +
+            "rmem_max can only be changed from the host: inside a container (a child network namespace) it is read-only",
+        ),
+      );
+    }
   }
-  if (conf.length > 0) commands.push(confFile(conf, `room for ${formatBytes(bdp)} in flight`));
 
   let after = linuxWscale(next);
   const clamp = after.windowClamp;
@@ -329,16 +399,38 @@ function planRate(
   };
 }
 
-function confFile(lines: readonly (readonly [string, string])[], what: string): AdviceCommand {
-  const content = `# ${SYSCTL_CONF_PATH}: written from wscale sysctl (${what})\n${lines.map(([k, v]) => `${k} = ${v}`).join("\n")}\n`;
+/**
+ * The sysctl.d file for every global `sysctl -w` line (the last value of a key wins), pasteable as printed:
+ * a heredoc that writes it, then `sysctl -p` of that file to load it now (it is read at every boot).
+ */
+function confFile(commands: readonly AdviceCommand[], goal: AdviceGoal): AdviceCommand | null {
+  const settings = new Map<string, string>();
+  for (const c of commands)
+    if (c.scope === "global" && c.setting !== undefined) settings.set(c.setting[0], c.setting[1]);
+  if (settings.size === 0) return null;
+  const what =
+    goal.targetWscale !== undefined
+      ? `advertise shift ${goal.targetWscale}`
+      : goal.rateBitsPerSec !== undefined && goal.rttSeconds !== undefined
+        ? `${formatBits(goal.rateBitsPerSec)} at ${formatDuration(goal.rttSeconds)}`
+        : "window scaling";
+  const content =
+    `# ${SYSCTL_CONF_PATH}: written from wscale sysctl (${what})\n` +
+    [...settings].map(([k, v]) => `${k} = ${v}`).join("\n") +
+    "\n";
   return {
     kind: "file",
     scope: "global",
     path: SYSCTL_CONF_PATH,
     content,
-    command: `cat > ${SYSCTL_CONF_PATH} <<'EOF'\n${content}EOF`,
-    why: "the same values at every boot, since sysctl -w lasts only until a reboot; `sysctl --system` reloads it now",
+    command: `cat > ${SYSCTL_CONF_PATH} <<'EOF'\n${content}EOF\nsysctl -p ${SYSCTL_CONF_PATH}`,
+    why: `every key the lines above change (${[...settings.keys()].join(", ")}), read again at every boot since sysctl -w lasts only until a reboot; \`sysctl -p\` loads it now (\`sysctl --system\` reloads all of /etc/sysctl.d)`,
   };
+}
+
+function sysctlCommand(key: string, value: string, scope: AdviceCommand["scope"], why: string): AdviceCommand {
+  const quoted = value.includes(" ") ? `"${value}"` : value;
+  return { kind: "sysctl", scope, command: `sysctl -w ${key}=${quoted}`, why, setting: [key, value] };
 }
 
 function planShift(
@@ -380,8 +472,7 @@ function planShift(
         `the route's window metric becomes window_clamp, so connections on this route advertise shift ${n} ` +
         `(${w} is the largest value that gives ${n}) and connections on other routes are not affected; ` +
         `it also caps the window on this route at ${formatBytes(ceiling)} (${capText(ceiling, rtts)}). ` +
-        "Check the route first with `ip route get <dst>` and repeat its other attributes (drop `via` for a directly connected route); " +
-        "add the same `window` to the route in the network configuration to keep it after a reboot",
+        "A host route beside the existing ones: `ip route replace` adds it (or replaces it if it exists), `ip route del` with the same prefix undoes it",
     });
   } else if (lowering && inputs.tcpWindowClamp) {
     notes.push(
@@ -404,12 +495,7 @@ function planShift(
     needsRoute = sysPlan !== null;
   }
   if (sysPlan !== null && (sysPlan.changes.size > fixed.size || fixed.size > 0)) {
-    const lines: [string, string][] = [];
-    const conf: [string, string][] = [];
-    if (sysPlan.changes.has("tcp_window_scaling")) {
-      commands.push(enableScalingCommand("global"));
-      conf.push(["net.ipv4.tcp_window_scaling", "1"]);
-    }
+    if (sysPlan.changes.has("tcp_window_scaling")) commands.push(enableScalingCommand("global"));
     const rmem = sysPlan.inputs.tcpRmem;
     if (sysPlan.changes.has("tcp_rmem[2]") || sysPlan.changes.has("tcp_rmem[1]")) {
       const rmemFixed: Triple = [rmem[0], Math.min(rmem[1], rmem[2]), rmem[2]];
@@ -427,18 +513,11 @@ function planShift(
       if (sysPlan.changes.has("tcp_rmem[1]") || rmemFixed[1] !== rmem[1]) {
         parts.push(`tcp_rmem[1] ${inputs.tcpRmem[1]} -> ${rmemFixed[1]}: the default must not exceed the max`);
       }
-      lines.push(["net.ipv4.tcp_rmem", tripleText(rmemFixed)]);
-      commands.push({
-        kind: "sysctl",
-        scope: "global",
-        command: `sysctl -w net.ipv4.tcp_rmem="${tripleText(rmemFixed)}"`,
-        why: parts.join("; "),
-      });
+      commands.push(sysctlCommand("net.ipv4.tcp_rmem", tripleText(rmemFixed), "global", parts.join("; ")));
     }
     if (sysPlan.changes.has("rmem_max")) {
       const without = withoutChange(inputs, sysPlan, "rmem_max");
       const v = sysPlan.inputs.rmemMax;
-      lines.push(["net.core.rmem_max", String(v)]);
       const viaSoRcvbuf = inputs.soRcvbuf != null && sysPlan.result.decidedBy === "SO_RCVBUF";
       const stays =
         without.wscale === n
@@ -446,27 +525,26 @@ function planShift(
           : viaSoRcvbuf
             ? `the application's SO_RCVBUF ${inputs.soRcvbuf} is taken as min(SO_RCVBUF, rmem_max), doubled, and becomes the window_clamp, so with rmem_max ${inputs.rmemMax} the shift would stay at ${without.wscale ?? "none"}; `
             : `the kernel takes max(tcp_rmem[2], rmem_max), so with rmem_max ${inputs.rmemMax} the shift would stay at ${without.wscale ?? "none"}; `;
-      commands.push({
-        kind: "sysctl",
-        scope: "global",
-        command: `sysctl -w net.core.rmem_max=${v}`,
-        why:
+      commands.push(
+        sysctlCommand(
+          "net.core.rmem_max",
+          String(v),
+          "global",
           `rmem_max ${inputs.rmemMax} -> ${v}: ${stays}` +
-          (lowering
-            ? `this also caps SO_RCVBUF for every socket of every protocol (UDP and QUIC servers ask for large buffers) at ${v}. `
-            : "it also lets applications ask for larger SO_RCVBUF. ") +
-          "rmem_max can only be changed from the host: inside a container (a child network namespace) it is read-only",
-      });
+            (lowering
+              ? `this also caps SO_RCVBUF for every socket of every protocol (UDP and QUIC servers ask for large buffers) at ${v}. `
+              : "it also lets applications ask for larger SO_RCVBUF. ") +
+            "rmem_max can only be changed from the host: inside a container (a child network namespace) it is read-only",
+        ),
+      );
     }
-    conf.push(...lines);
-    if (conf.length > 0) commands.push(confFile(conf, `advertise shift ${n}`));
     const ceiling = sysPlan.result.windowCeiling;
     if (needsRoute) {
       commands.push({
         kind: "route",
         scope: "global",
         command: routeWindowCommand(route, sysPlan.inputs.routeWindow ?? L),
-        why: `the route's window metric ${inputs.routeWindow} caps the shift at ${current.wscale}: it must be raised too (or removed with \`ip route change\` without \`window\`)`,
+        why: `the route's window metric ${inputs.routeWindow} caps the shift at ${current.wscale}: it must be raised too (or the route replaced without \`window\`)`,
       });
     }
     notes.push(
@@ -487,19 +565,31 @@ function planShift(
       why:
         `last resort: no window-scale option at all, so neither direction of any connection of this host scales: every window is capped at 65535 bytes, ` +
         `${capText(MAX_UNSCALED_WINDOW, rtts)} instead of ${capText(maxWin, rtts)} with shift ${n}. ` +
-        `Unlike shift 0 (route window 65535), it also stops the peer from scaling the other direction`,
+        `Unlike shift 0 (route window 65535), it also stops the peer from scaling the other direction. ` +
+        `To keep it after a reboot: net.ipv4.tcp_window_scaling = 0 in ${SYSCTL_CONF_PATH}`,
     });
   }
   return sysPlan;
 }
 
 function enableScalingCommand(scope: "route" | "global"): AdviceCommand {
-  return {
-    kind: "sysctl",
+  return sysctlCommand(
+    "net.ipv4.tcp_window_scaling",
+    "1",
     scope,
-    command: "sysctl -w net.ipv4.tcp_window_scaling=1",
-    why: "net.ipv4.tcp_window_scaling = 0: the SYN carries no window-scale option at all; it must be on for any shift",
-  };
+    "net.ipv4.tcp_window_scaling = 0: the SYN carries no window-scale option at all; it must be on for any shift",
+  );
+}
+
+/** A bandwidth-delay product no single connection can carry: say so, and what the best is. */
+function beyondShift14(bdpText: string, bdp: number, rate: number, rtt: number): string {
+  const max = maxWindowForShift(TCP_MAX_WSCALE);
+  const best = throughput(max, rtt).bitsPerSec;
+  return (
+    `${bdpText} is beyond what one TCP connection can reach: the largest window is 65535 << 14 = ${formatBytes(max)} ` +
+    `(shift 14, the RFC 7323 maximum), which carries at most ${formatBits(best)} at ${formatDuration(rtt)}. ` +
+    `${formatBits(rate)} needs ${Math.ceil(bdp / max)} connections in parallel; the changes advised get one connection to that best figure`
+  );
 }
 
 /** Why no sysctl reaches shift n: what the model says holds it. */

@@ -148,6 +148,8 @@ export interface LinuxWscaleInputs {
   readonly tcpWmem?: Triple | undefined;
   /** net.core.rmem_max: enters the shift, and caps what SO_RCVBUF can ask for. */
   readonly rmemMax: number;
+  /** net.core.wmem_max: never changes the shift; caps what SO_SNDBUF can ask for. */
+  readonly wmemMax?: number | undefined;
   /** The route's `window` metric (RTAX_WINDOW, `ip route ... window N`); becomes window_clamp. */
   readonly routeWindow?: number | null | undefined;
   /** setsockopt(TCP_WINDOW_CLAMP) before connect()/listen(); replaces the route metric entirely. */
@@ -194,7 +196,7 @@ export interface LinuxWscaleResult {
   readonly shiftIfEnabled: number;
   /** One line: which input dominated and why. */
   readonly explanation: string;
-  /** The arithmetic: "space = min(max(...), clamp) = N; floor(log2(N)) - 15 = ...". */
+  /** The arithmetic: "space = min(max(...), window_clamp C) = N; floor(log2(N)) - 15 = ...". */
   readonly computation: string;
 }
 
@@ -236,9 +238,10 @@ export function linuxWscale(inp: LinuxWscaleInputs): LinuxWscaleResult {
 
   const uncapped = Math.max(Math.min(socketSpace, clamp?.value ?? Number.POSITIVE_INFINITY), rmem2, rmemMax);
   let decidedBy: DecidedBy;
+  // Compared with the uncapped value, not `space`: above 65535 << 14 the implicit clamp cuts every term alike.
   if (clamp !== null && clamp.value < uncapped) decidedBy = clamp.source === "SO_RCVBUF" ? "SO_RCVBUF" : "window_clamp";
-  else if (space === rmem2) decidedBy = "net.ipv4.tcp_rmem[2]";
-  else if (space === rmemMax) decidedBy = "net.core.rmem_max";
+  else if (uncapped === rmem2) decidedBy = "net.ipv4.tcp_rmem[2]";
+  else if (uncapped === rmemMax) decidedBy = "net.core.rmem_max";
   else decidedBy = rcvbufLocked ? "SO_RCVBUF" : "net.ipv4.tcp_rmem[1]";
 
   const maxWindow = enabled ? MAX_UNSCALED_WINDOW * 2 ** shift : MAX_UNSCALED_WINDOW;
@@ -250,8 +253,12 @@ export function linuxWscale(inp: LinuxWscaleInputs): LinuxWscaleResult {
     `tcp_rmem[2] ${rmem2}`,
     `rmem_max ${rmemMax}`,
   ];
-  const clampText = clamp === null ? "" : `, window_clamp ${clamp.value} (${clamp.source})`;
-  const how = `space = min(max(${terms.join(", ")})${clampText}) = ${space}; floor(log2(${space})) - 15 = ${ilog2(space) - 15}, clamped to 0..14 = ${shift}`;
+  // The clamp always shows: with none set the kernel uses 65535 << 14, and the arithmetic must add up either way.
+  const clampText =
+    clamp === null
+      ? `window_clamp ${MAX_UNSCALED_WINDOW * 2 ** TCP_MAX_WSCALE} (none set: 65535 << 14)`
+      : `window_clamp ${clamp.value} (${clamp.source})`;
+  const how = `space = min(max(${terms.join(", ")}), ${clampText}) = ${space}; floor(log2(${space})) - 15 = ${ilog2(space) - 15}, clamped to 0..14 = ${shift}`;
   const explanation = enabled
     ? `shift ${shift} decided by ${decidedBy}: ${how}`
     : `net.ipv4.tcp_window_scaling = 0: the SYN carries no window-scale option (with it on the shift would be ${shift}: ${how})`;

@@ -9,21 +9,32 @@ export interface LinuxSysctls {
   readonly tcpRmem: Triple;
   readonly tcpWmem: Triple;
   readonly rmemMax: number;
+  readonly wmemMax: number;
 }
 
 export type SysctlName =
   | "net.ipv4.tcp_window_scaling"
   | "net.ipv4.tcp_rmem"
   | "net.ipv4.tcp_wmem"
-  | "net.core.rmem_max";
+  | "net.core.rmem_max"
+  | "net.core.wmem_max";
 
-/** Upstream defaults of a current kernel (6.18): tcp_rmem[2] became 32 MiB in 6.16, rmem_max 4 MiB in 6.18. */
+/**
+ * Upstream defaults of a current kernel (6.18): tcp_rmem[2] became 32 MiB in 6.16, rmem_max and wmem_max 4 MiB
+ * in 6.18. Advice for a host whose values are not known says it assumes these (LINUX_DEFAULTS_TEXT).
+ */
 export const LINUX_DEFAULTS: LinuxSysctls = {
   tcpWindowScaling: 1,
   tcpRmem: [4096, 131072, 33554432],
   tcpWmem: [4096, 16384, 4194304],
   rmemMax: 4194304,
+  wmemMax: 4194304,
 };
+
+export const LINUX_DEFAULTS_VERSION = "Linux 6.18";
+
+/** "assuming Linux 6.18 defaults: tcp_rmem = 4096 131072 33554432, rmem_max = 4194304": what decides the shift. */
+export const LINUX_DEFAULTS_TEXT = `assuming ${LINUX_DEFAULTS_VERSION} defaults: tcp_rmem = ${LINUX_DEFAULTS.tcpRmem.join(" ")}, rmem_max = ${LINUX_DEFAULTS.rmemMax}`;
 
 /** Where under /proc/sys a sysctl lives: dots become slashes. */
 export function procSysPath(name: SysctlName, root = "/proc/sys"): string {
@@ -63,7 +74,7 @@ export interface ReadSysctls {
   readonly problems: string[];
 }
 
-/** Read the four sysctls under `root` (default /proc/sys); unreadable ones fall back to LINUX_DEFAULTS. */
+/** Read the five sysctls under `root` (default /proc/sys); unreadable ones fall back to LINUX_DEFAULTS. */
 export async function readLinuxSysctls(root = "/proc/sys"): Promise<ReadSysctls> {
   const problems: string[] = [];
   const sources = {} as Record<SysctlName, "/proc/sys" | "default">;
@@ -91,5 +102,6 @@ export async function readLinuxSysctls(root = "/proc/sys"): Promise<ReadSysctls>
   const tcpRmem = await read("net.ipv4.tcp_rmem", parseTriple, LINUX_DEFAULTS.tcpRmem);
   const tcpWmem = await read("net.ipv4.tcp_wmem", parseTriple, LINUX_DEFAULTS.tcpWmem);
   const rmemMax = await read("net.core.rmem_max", parseSysctlInt, LINUX_DEFAULTS.rmemMax);
-  return { values: { tcpWindowScaling, tcpRmem, tcpWmem, rmemMax }, sources, problems };
+  const wmemMax = await read("net.core.wmem_max", parseSysctlInt, LINUX_DEFAULTS.wmemMax);
+  return { values: { tcpWindowScaling, tcpRmem, tcpWmem, rmemMax, wmemMax }, sources, problems };
 }

@@ -88,8 +88,8 @@ export class JsonReportWriter implements ReportWriter {
       yield* this.spill.drain(() => this.out.allocate());
       out.text("\n  ],\n");
     }
-    const { inputs, summary, failOn, exitStatus } = reportEnd(run, this.tally.totals(), this.failOn);
-    const fields = Object.entries({ inputs, summary, failOn, exitStatus });
+    const { schemaVersion: _, ...end } = reportEnd(run, this.tally.totals(), this.failOn);
+    const fields = Object.entries(end).filter(([, v]) => v !== undefined);
     for (const [i, [key, value]] of fields.entries()) field(out, key, value, i === fields.length - 1);
     out.text("}\n");
     yield* out.take();

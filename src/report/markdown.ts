@@ -1,27 +1,29 @@
 /**
- * Markdown (GitHub flavour) for pasting into a ticket: the summary, the inputs, a table of the
- * worst connections, and each finding with its evidence and commands in code blocks. Everything
- * taken from the capture or the command line is escaped, so a path or a message cannot turn into
- * markup, a link or HTML.
+ * Markdown (GitHub flavour) for pasting into a ticket: the summary and the bottom line, the
+ * inputs, a short table of the worst connections, and each finding with its evidence, its fixes
+ * folded in a <details> block (commands in code blocks). Everything taken from the capture or the
+ * command line is escaped, so a path or a message cannot turn into markup, a link or HTML.
  */
 import type { AnalysisReport } from "../analysis/analyze.js";
 import type { ConnectionSummary } from "../connections/summary.js";
+import { catalogueEntry } from "../findings/catalogue.js";
 import type { Finding } from "../findings/finding.js";
+import { escapeControl } from "./escape.js";
 import {
   connectionsById,
   groupFindings,
   hostPort,
   linkNames,
-  offeredText,
   plural,
   reportTotals,
-  shiftText,
   shownCount,
   summarySentence,
   worstByConnection,
   worstFirst,
 } from "./model.js";
-import { bytes, ms, rate } from "./units.js";
+import { type ReadAs, readAsByConnection } from "./read-as.js";
+import { wscaleText } from "./table.js";
+import { bytes, ceiling, ms, rate } from "./units.js";
 
 export interface MarkdownOptions {
   /** Connections in the table: all, or by default the worst 50 when there are more. */
@@ -86,26 +88,37 @@ function row(cells: readonly string[]): string {
 
 export function renderMarkdown(report: AnalysisReport, opts: MarkdownOptions = {}): string {
   const worst = worstByConnection(report.findings);
-  const out: string[] = ["# wscale report", "", `**${mdText(summarySentence(report, worst))}**`, "", "## Inputs", ""];
+  const out: string[] = ["# wscale report", "", `**${mdText(summarySentence(report, worst))}**`, ""];
+  const bottom = bottomLine(report);
+  if (bottom) out.push(bottom, "");
+  out.push("## Inputs", "");
   out.push(
-    row(["file", "format", "link types", "packets", "TCP segments"]),
-    row(["---", "---", "---", "---:", "---:"]),
+    row(["file", "format", "link types", "packets", "TCP segments", "skipped"]),
+    row(["---", "---", "---", "---:", "---:", "---"]),
   );
   for (const i of report.inputs) {
+    const skipped = Object.entries(i.skipped)
+      .filter(([, n]) => n > 0)
+      .map(([why, n]) => `${n} ${why}`)
+      .join(", ");
     out.push(
       row([
-        mdCode(i.path),
+        mdCode(i.path === "-" ? "stdin" : escapeControl(i.path)),
         `${i.format}${i.gzip ? " (gzip)" : ""}`,
         cell(linkNames(i.linkTypes) || "-"),
         String(i.packets),
         String(i.tcpSegments),
+        cell(skipped || "none"),
       ]),
     );
   }
-  const warnings = report.inputs.flatMap((i) => i.warnings.map((w) => ({ path: i.path, ...w })));
+  const warnings = report.inputs.flatMap((i) =>
+    i.warnings.map((w) => ({ ...w, path: escapeControl(i.path), message: escapeControl(w.message) })),
+  );
   if (warnings.length > 0) {
     out.push("", "Warnings:", "");
-    for (const w of warnings) out.push(`- ${mdCode(w.path)}: byte ${w.offset}: ${mdText(w.message)}`);
+    for (const w of warnings)
+      out.push(`- ${mdCode(w.path)}: ${w.offset >= 0 ? `byte ${w.offset}: ` : ""}${mdText(w.message)}`);
   }
 
   out.push("", "## Connections", "");
@@ -113,25 +126,14 @@ export function renderMarkdown(report: AnalysisReport, opts: MarkdownOptions = {
   // A long capture's report keeps only its worst connections: count from the totals.
   const total = reportTotals(report).connections;
   const shown = rows.slice(0, shownCount(total, opts.top));
+  const readAs = readAsByConnection(report.findings);
   if (total === 0) out.push("No TCP connections.");
   else {
     out.push(
-      row([
-        "id",
-        "client",
-        "server",
-        "wscale offered c/s",
-        "shift applied c/s",
-        "max window c/s",
-        "max in flight c/s",
-        "RTT",
-        "throughput",
-        "ceiling",
-        "verdict",
-      ]),
-      row(["---", "---", "---", "---", "---", "---:", "---:", "---:", "---:", "---:", "---"]),
+      row(["id", "client → server", "wscale c / s", "window c / s", "throughput / ceiling", "verdict"]),
+      row(["---", "---", "---", "---:", "---:", "---"]),
     );
-    for (const c of shown) out.push(connectionRow(c, worst.get(c.id)?.finding));
+    for (const c of shown) out.push(connectionRow(c, worst.get(c.id)?.finding, readAs.get(c.id)));
     out.push("");
     if (shown.length < total)
       out.push(
@@ -139,8 +141,9 @@ export function renderMarkdown(report: AnalysisReport, opts: MarkdownOptions = {
         "",
       );
     out.push(
-      "Windows are scaled (bytes); a shift offered as *none* means the SYN carried no window-scale option, *?* that it was not seen. " +
-        "Throughput and ceiling (the largest window per RTT) are in bits per second.",
+      "wscale: the shift each side offered in its SYN (*none*: no option; *?*: not seen), →N where the shift applied differs" +
+        `${readAs.size > 0 ? ", *read as N*: its peer reads that side's windows with shift N" : ""}. ` +
+        "Windows: the largest advertised, scaled. Throughput and ceiling (the largest window per RTT) in bits per second.",
     );
   }
 
@@ -164,19 +167,28 @@ export function renderMarkdown(report: AnalysisReport, opts: MarkdownOptions = {
   return `${out.join("\n")}\n`;
 }
 
-function connectionRow(c: ConnectionSummary, worst: Finding | undefined): string {
+/** The worst problem in one sentence, as the terminal's bottom line says it; null when all is well. */
+function bottomLine(report: AnalysisReport): string | null {
+  const problems = groupFindings(report, Number.POSITIVE_INFINITY).filter((g) => g.severity !== "info");
+  if (problems.length === 0) return null;
+  const top = problems.find((g) => g.severity === "error") ?? problems[0]!;
+  // A digest of a long capture holds only some of the findings: its count is exact.
+  const n = report.totals ? top.count : new Set(top.full.map((f) => f.connection)).size;
+  const summary = catalogueEntry(top.id)?.summary;
+  const sure = [...new Set(top.full.map((f) => f.confidence))].join(" or ");
+  const what = summary ? ` ${mdText(summary.charAt(0).toUpperCase() + summary.slice(1))}.` : "";
+  return `**Bottom line**: ${mdCode(top.id)} (${top.severity}, ${sure}) on ${plural(n, "connection")}.${what}`;
+}
+
+function connectionRow(c: ConnectionSummary, worst: Finding | undefined, ra: ReadAs | undefined): string {
   const both = (a: string, b: string) => `${a} / ${b}`;
+  const rtt = c.rttMs === null ? "" : ` at ${ms(c.rttMs)}`;
   return row([
     cell(c.id),
-    mdCode(hostPort(c.client)) + (c.rolesGuessed ? " (guessed)" : ""),
-    mdCode(hostPort(c.server)),
-    both(offeredText(c.client), offeredText(c.server)),
-    both(shiftText(c.client), shiftText(c.server)),
+    `${mdCode(hostPort(c.client))}${c.rolesGuessed ? " (guessed)" : ""} → ${mdCode(hostPort(c.server))}`,
+    cell(both(wscaleText(c.client, ra?.client), wscaleText(c.server, ra?.server))),
     both(bytes(c.client.maxWindow), bytes(c.server.maxWindow)),
-    both(bytes(c.client.maxInFlight), bytes(c.server.maxInFlight)),
-    ms(c.rttMs),
-    rate(c.throughputBps),
-    rate(c.ceilingBps),
+    `${rate(c.throughputBps)} / ${ceiling(c.ceilingBps, c.throughputBps)}${rtt}`,
     worst ? `**${mdText(worst.id)}** (${worst.severity})` : "ok",
   ]);
 }
@@ -201,7 +213,13 @@ function findingSection(f: Finding, conn: ConnectionSummary | undefined): string
     out.push("Evidence:", "", mdBlock(lines.join("\n"), "text"), "");
   }
   if (f.advice.length > 0) {
-    out.push("Advice, the most targeted first:", "");
+    // Folded: a ticket reader sees the diagnosis first; the fixes open with a click.
+    const kinds = [...new Set(f.advice.map((a) => a.kind))].join(", ");
+    out.push(
+      "<details>",
+      `<summary>${plural(f.advice.length, "fix", "fixes")} (${kinds}), the most targeted first</summary>`,
+      "",
+    );
     f.advice.forEach((a, i) => {
       if (a.kind === "path") {
         out.push(`**Fix ${i + 1} (${a.kind})**: ${mdText(a.command)} — ${mdText(a.why)}`, "");
@@ -209,6 +227,7 @@ function findingSection(f: Finding, conn: ConnectionSummary | undefined): string
         out.push(`**Fix ${i + 1} (${a.kind})**: ${mdText(a.why)}`, "", mdBlock(a.command, "sh"), "");
       }
     });
+    out.push("</details>", "");
   }
   return out;
 }

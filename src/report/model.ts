@@ -3,7 +3,7 @@
  * the worst-first order, counts by severity and by verdict, and the exit status they imply.
  * Nothing here recomputes analysis; these are views of the model.
  */
-import type { AnalysisReport, AnalysisRun, InputSummary } from "../analysis/analyze.js";
+import type { AnalysisReport, AnalysisRun } from "../analysis/analyze.js";
 import { OK, type ReportTotals, type SeverityCounts, Tally, totalsOf, type VerdictCount } from "../analysis/tally.js";
 import { connectionNumber, FINDINGS_IN_FULL_PER_ID } from "../analysis/worst-connections.js";
 import type { ConnectionSummary, EndpointSummary } from "../connections/summary.js";
@@ -127,19 +127,24 @@ export function reportSummary(totals: ReportTotals): ReportSummary {
  * imply. The JSON document is this plus its `connections` and `findings` arrays; the NDJSON
  * `report` record is this alone (the connections and findings were the records before it).
  */
-export interface ReportEnd {
-  schemaVersion: number;
-  inputs: InputSummary[];
+export interface ReportEnd extends AnalysisRun {
   summary: ReportSummary;
   failOn: FailOn;
   /** The exit status these findings imply with this --fail-on (SPEC section 1): 0 or 1. */
   exitStatus: 0 | 1;
 }
 
+/** `run` may be a whole report (or a vantage report): all but its connections and findings arrays is kept. */
 export function reportEnd(run: AnalysisRun, totals: ReportTotals, failOn: FailOn): ReportEnd {
+  const {
+    connections: _connections,
+    findings: _findings,
+    totals: _totals,
+    related: _related,
+    ...rest
+  } = run as Partial<AnalysisReport> & AnalysisRun;
   return {
-    schemaVersion: run.schemaVersion,
-    inputs: run.inputs,
+    ...rest,
     summary: reportSummary(totals),
     failOn,
     exitStatus: impliedExitStatus(totals.findings, failOn),

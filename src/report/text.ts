@@ -65,3 +65,58 @@ export function wrapCell(lines: readonly string[], width: number): string[] {
   }
   return out;
 }
+
+/** One column of a plain-text grid: its header lines and how its cells align. */
+export interface GridColumn {
+  head: readonly string[];
+  align?: "left" | "right";
+  /** Colour for a cell line (applied after padding, so that widths stay exact). */
+  paint?: (line: string, row: number) => string;
+}
+
+/**
+ * Lay out rows of cells (each cell one or more lines) under their headers, columns separated by
+ * `gaps[i]` spaces before column i + 1, trailing spaces trimmed. Widths are the widest line of
+ * each column; nothing is wrapped here (the caller chose cells that fit).
+ */
+export function renderGrid(columns: readonly GridColumn[], rows: readonly (readonly string[])[][], gaps: number[]) {
+  const widths = columns.map((col, k) =>
+    Math.max(0, ...col.head.map((h) => h.length), ...rows.flatMap((r) => r[k]!.map((l) => l.length))),
+  );
+  const headHeight = Math.max(...columns.map((c) => c.head.length));
+  const line = (cells: (string | undefined)[], paint: ((s: string, k: number) => string) | null) => {
+    let out = "";
+    cells.forEach((text, k) => {
+      const t = text ?? "";
+      const w = widths[k]!;
+      const pad = " ".repeat(Math.max(0, w - t.length));
+      const shown = paint && t !== "" ? paint(t, k) : t;
+      out += (k > 0 ? " ".repeat(gaps[k - 1] ?? 2) : "") + (columns[k]!.align === "right" ? pad + shown : shown + pad);
+    });
+    return out.trimEnd();
+  };
+  const head: string[] = [];
+  for (let i = 0; i < headHeight; i++)
+    head.push(
+      line(
+        columns.map((c) => c.head[i]),
+        null,
+      ),
+    );
+  const body: string[][] = rows.map((r, ri) => {
+    const height = Math.max(...r.map((cell) => cell.length));
+    const out: string[] = [];
+    for (let i = 0; i < height; i++)
+      out.push(
+        line(
+          r.map((cell) => cell[i]),
+          (s, k) => columns[k]!.paint?.(s, ri) ?? s,
+        ),
+      );
+    return out;
+  });
+  const width = widths.reduce((a, b) => a + b, 0) + gaps.slice(0, columns.length - 1).reduce((a, b) => a + b, 0);
+  /** A rule under the header, one dash run per column. */
+  const rule = widths.map((w, k) => (k > 0 ? " ".repeat(gaps[k - 1] ?? 2) : "") + "─".repeat(w)).join("");
+  return { head, body, widths, width, rule };
+}

@@ -17,6 +17,8 @@ export interface SegmentSpec {
   ts?: [number, number];
   /** Option block cut by the snapshot length. */
   truncatedOptions?: boolean;
+  ipId?: number;
+  ttl?: number;
 }
 
 function parseEndpoint(s: string): { words: number[]; port: number; v: 4 | 6 } {
@@ -60,7 +62,8 @@ export function makeSegment(spec: SegmentSpec, into = new TcpSegment()): TcpSegm
   s.payloadLength = spec.len ?? 0;
   s.time = spec.time ?? Number.NaN;
   s.frame = spec.frame ?? ++autoFrame;
-  s.ttl = 64;
+  s.ttl = spec.ttl ?? 64;
+  s.ipId = spec.ipId ?? 0;
   s.optionsState = spec.truncatedOptions ? 1 : 0;
   s.wscale = spec.wscale ?? -1;
   s.wscaleLength = spec.wscale === undefined ? 0 : 3;

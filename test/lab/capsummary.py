@@ -8,9 +8,15 @@ connection (tshark's tcp.stream) the handshake options and the numbers the lab's
 the wscale shift in the SYN and SYN-ACK (null when the option is absent), the TCP option kinds in
 order (1 = NOP, 2 = MSS, 3 = wscale, 4 = SACK-permitted, 8 = timestamps), the first raw window each
 side advertised after its SYN and the smallest and largest raw window after it, data bytes and largest segment per direction, zero-window frames
-and retransmissions. Frame numbers are 1-based, as in tcpdump/tshark/Wireshark.
+and retransmissions (FIN-only ones also counted apart, as finRetransmissions; windows of RST segments
+are left out), the largest tcp.analysis.bytes_in_flight, and per direction how many frames carry
+each of tshark's TCP analysis flags
+(`analysis`: retransmission, lost segment, zero-window probe, duplicate ACK, ...; single pass, as
+Wireshark shows them). Frame numbers are 1-based, as in tcpdump/tshark/Wireshark. A gzip file is
+read through (tshark and capinfos decompress it); `format` is then the format inside.
 """
 
+import gzip
 import json
 import os
 import subprocess
@@ -39,7 +45,32 @@ FIELDS = [
     "tcp.analysis.retransmission",
     "vlan.id",
     "ieee8021ad.id",
+    "tcp.options.mss_val",
+    "ip.ttl",
+    "ipv6.hlim",
+    "tcp.seq_raw",
+    "tcp.analysis.bytes_in_flight",
 ]
+
+# tshark's TCP analysis flags, counted per direction under these names.
+ANALYSIS = {
+    "retransmission": "tcp.analysis.retransmission",
+    "fastRetransmission": "tcp.analysis.fast_retransmission",
+    "spuriousRetransmission": "tcp.analysis.spurious_retransmission",
+    "outOfOrder": "tcp.analysis.out_of_order",
+    "lostSegment": "tcp.analysis.lost_segment",
+    "ackedUnseenSegment": "tcp.analysis.ack_lost_segment",
+    "duplicateAck": "tcp.analysis.duplicate_ack",
+    "zeroWindow": "tcp.analysis.zero_window",
+    "zeroWindowProbe": "tcp.analysis.zero_window_probe",
+    "zeroWindowProbeAck": "tcp.analysis.zero_window_probe_ack",
+    "keepAlive": "tcp.analysis.keep_alive",
+    "keepAliveAck": "tcp.analysis.keep_alive_ack",
+    "windowFull": "tcp.analysis.window_full",
+    "windowUpdate": "tcp.analysis.window_update",
+    "reusedPorts": "tcp.analysis.reused_ports",
+}
+FIELDS += [f for f in ANALYSIS.values() if f not in FIELDS]
 
 
 def run(*args: str) -> str:
@@ -50,14 +81,16 @@ def file_info(path: str) -> dict:
     with open(path, "rb") as f:
         magic = f.read(4)
     info: dict = {"fileBytes": os.path.getsize(path)}
+    if magic[:2] == b"\x1f\x8b":
+        info["compression"] = "gzip"
+        with gzip.open(path, "rb") as f:
+            magic = f.read(4)
     if magic == b"\x0a\x0d\x0d\x0a":
         info["format"] = "pcapng"
     elif magic in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4"):
         info["format"], info["timestampPrecision"] = "pcap", "micro"
     elif magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"):
         info["format"], info["timestampPrecision"] = "pcap", "nano"
-    elif magic[:2] == b"\x1f\x8b":
-        info["format"] = "gzip"
     # capinfos -I lists each pcapng interface with its own encapsulation and resolution.
     interfaces = []
     current: dict = {}
@@ -112,6 +145,7 @@ def main() -> int:
         sport, dport = int(r["tcp.srcport"]), int(r["tcp.dstport"])
         frame = int(r["frame.number"])
         syn, ack = r["tcp.flags.syn"] in ("1", "True"), r["tcp.flags.ack"] in ("1", "True")
+        fin, rst = r["tcp.flags.fin"] in ("1", "True"), r["tcp.flags.reset"] in ("1", "True")
         c = streams.get(int(r["tcp.stream"]))
         if c is None:
             # The SYN sender is the client; without a SYN, guess that the first sender is.
@@ -126,6 +160,9 @@ def main() -> int:
                 c["client"], c["server"] = c["server"], c["client"]
             for side in ("client", "server"):
                 c[side] |= {"dataBytes": 0, "largestSegment": 0, "zeroWindowFrames": [], "retransmissions": 0}
+                c[side]["finRetransmissions"] = 0
+                c[side]["maxBytesInFlight"] = 0
+                c[side]["analysis"] = dict.fromkeys(ANALYSIS, 0)
         c["packets"] += 1
         c["lastFrame"] = frame
         side = "client" if (src, sport) == (c["client"]["ip"], c["client"]["port"]) else "server"
@@ -142,12 +179,15 @@ def main() -> int:
                     "wscale": num(r["tcp.options.wscale.shift"].split(",")[0]),
                     "optionKinds": kinds,
                     "urgentPointer": num(r["tcp.urgent_pointer"]),
+                    "mss": num(r["tcp.options.mss_val"].split(",")[0]),
+                    "ttl": num(r["ip.ttl"] or r["ipv6.hlim"]),
+                    "isn": num(r["tcp.seq_raw"]),
                 }
                 if 3 in kinds and c[key]["wscale"] is None:
                     c[key]["wscaleTruncated"] = True  # kind present, shift cut off by the snaplen
             else:
                 c[key]["count"] = c[key].get("count", 1) + 1
-        elif r["tcp.window_size_value"]:
+        elif r["tcp.window_size_value"] and not rst:  # a RST's window means nothing (Linux sends 0)
             raw = int(r["tcp.window_size_value"])
             if "firstWindowAfterSyn" not in s:
                 s["firstWindowAfterSyn"] = {"frame": frame, "raw": raw}
@@ -161,6 +201,13 @@ def main() -> int:
             s["zeroWindowFrames"].append(frame)
         if r["tcp.analysis.retransmission"]:
             s["retransmissions"] += 1
+        if r["tcp.analysis.bytes_in_flight"]:
+            s["maxBytesInFlight"] = max(s["maxBytesInFlight"], int(r["tcp.analysis.bytes_in_flight"]))
+        if (r["tcp.analysis.retransmission"] or r["tcp.analysis.out_of_order"]) and fin and not syn and length == 0:
+            s["finRetransmissions"] += 1  # a FIN sent again without data
+        for name, field in ANALYSIS.items():
+            if r[field]:
+                s["analysis"][name] += 1
 
     for c in streams.values():
         if "interfaces" in c:

@@ -5,7 +5,8 @@
 #   198.18.1.2       198.18.1.1  198.18.2.1                              198.18.2.2
 #   2001:db8:1::2    2001:db8:1::1  2001:db8:2::1                        2001:db8:2::2
 #
-# Source it, then: nl_init; nl_topology; nl_capture ...; nl_transfer ...; nl_capture_stop_all.
+# Source it, then: nl_init; nl_topology; nl_capture ...; nl_server ...; nl_client ...; nl_server_wait;
+# nl_capture_stop_all.
 # nl_init installs an EXIT trap that kills what the lab started and deletes its namespaces.
 #
 # The router is where a "middlebox" goes (nft rules in its forward chain). The wire namespace is
@@ -18,6 +19,7 @@
 NL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NL_DELAY_MS=${NL_DELAY_MS:-10}     # one-way delay added by the wire
 NL_MAX_SECONDS=${NL_MAX_SECONDS:-90} # hard cap for every background process of the lab
+NL_OFFLOADS=${NL_OFFLOADS:-0}       # 1: TSO/GSO/GRO and checksum offload stay on (see nl_offloads_off)
 
 # Fixed addresses and MACs: captures are easier to assert on when they never change.
 NL_C4=198.18.1.2 NL_RC4=198.18.1.1 NL_RS4=198.18.2.1 NL_S4=198.18.2.2
@@ -104,10 +106,19 @@ nl_wait_for_line() {
   nl_die "timed out waiting for '$regex' in $file"
 }
 
-nl_offloads_off() {
+nl_offloads_off() { # NS DEV [router]
   local ns=$1 dev=$2
   # Wire-sized segments (no TSO/GSO/GRO) and checksums computed in software, so captures show what
   # a real NIC would put on the wire, and the delay line forwards complete frames.
+  # NL_OFFLOADS=1 leaves them on at the hosts instead (and turns GRO on, which a veth only does when
+  # asked), so the captures show what tcpdump sees on a real host: the sender's TSO super-segments,
+  # the receiver's GRO-coalesced ones. The router's veths stay off: forwarding a super-segment out
+  # of them cuts it into wire-sized frames with real checksums, as a NIC and the wire would.
+  if ((NL_OFFLOADS)) && [[ ${3:-} != router ]]; then
+    ip netns exec "$ns" ethtool -K "$dev" tso on gso on gro on tx on >/dev/null 2>&1 ||
+      nl_die "ethtool -K (offloads on) failed on $ns/$dev"
+    return
+  fi
   ip netns exec "$ns" ethtool -K "$dev" tso off gso off gro off tx off >/dev/null 2>&1 ||
     nl_die "ethtool -K failed on $ns/$dev"
 }
@@ -131,8 +142,8 @@ nl_topology() {
   ip -n "$NL_R" link add rs address "$NL_MAC_RS" type veth peer name w1 netns "$NL_W"
   ip -n "$NL_W" link add w2 type veth peer name s0 address "$NL_MAC_S0" netns "$NL_S"
   nl_offloads_off "$NL_C" c0
-  nl_offloads_off "$NL_R" rc
-  nl_offloads_off "$NL_R" rs
+  nl_offloads_off "$NL_R" rc router
+  nl_offloads_off "$NL_R" rs router
   nl_offloads_off "$NL_W" w1
   nl_offloads_off "$NL_W" w2
   nl_offloads_off "$NL_S" s0
@@ -173,7 +184,11 @@ nl_topology() {
     ip -n "$NL_S" neigh replace "$NL_RS6" lladdr "$NL_MAC_RS" dev s0 nud permanent
   fi
 
-  nl_bg delayline "$NL_W" python3 "$NL_DIR/delayline.py" w1 w2 "$NL_DELAY_MS" "$NL_MAX_SECONDS"
+  local vnet=()
+  # With offloads on, frames reach the delay line as GSO super-frames with partial checksums: it must
+  # pass their virtio-net header through, or they could not be sent on.
+  ((NL_OFFLOADS)) && vnet=(--vnet-hdr)
+  nl_bg delayline "$NL_W" python3 "$NL_DIR/delayline.py" "${vnet[@]}" w1 w2 "$NL_DELAY_MS" "$NL_MAX_SECONDS"
   nl_wait_for_line "$NL_TMP/delayline.err" ready 10 "$NL_LAST_PID"
 }
 
@@ -234,23 +249,35 @@ nl_capture_stop_all() {
   done
 }
 
-# nl_transfer SERVER_ADDR PORT BYTES MODE TIMEOUT [CLIENT OPTIONS...]
-# Runs the server in $NL_S and the client in $NL_C. The client's JSON ends up in $NL_TMP/client.out
-# and its exit status in NL_TRANSFER_RC (non-zero: timed out or failed; the captures are still kept).
-nl_transfer() {
-  local addr=$1 port=$2 bytes=$3 mode=$4 seconds=$5 server_pid
+# nl_server SERVER_ADDR PORT BYTES MODE TIMEOUT [SERVER OPTIONS...]: start transfer.mjs as the
+# server in $NL_S and wait until it listens. Sets NL_SERVER_PID; its JSON lines (one per
+# connection) go to $NL_TMP/server.out.
+nl_server() {
+  local addr=$1 port=$2 bytes=$3 mode=$4 seconds=$5
   shift 5
   nl_bg server "$NL_S" node "$NL_DIR/transfer.mjs" server --host "$addr" --port "$port" --bytes "$bytes" \
-    --mode "$mode" --timeout-ms $(((seconds + 2) * 1000))
-  server_pid=$NL_LAST_PID
-  nl_wait_for_line "$NL_TMP/server.err" '^listening' 10 "$server_pid"
-  NL_TRANSFER_RC=0
+    --mode "$mode" --timeout-ms $(((seconds + 2) * 1000)) "$@"
+  NL_SERVER_PID=$NL_LAST_PID
+  nl_wait_for_line "$NL_TMP/server.err" '^listening' 10 "$NL_SERVER_PID"
+}
+
+# nl_client NAME SERVER_ADDR PORT BYTES MODE TIMEOUT [CLIENT OPTIONS...]: run transfer.mjs as a
+# client in $NL_C and wait for it. Its JSON goes to $NL_TMP/NAME.out; its exit status is
+# NL_CLIENT_RC (non-zero: timed out or failed).
+nl_client() {
+  local name=$1 addr=$2 port=$3 bytes=$4 mode=$5 seconds=$6
+  shift 6
+  NL_CLIENT_RC=0
   # In the background plus `wait`, so a SIGINT/SIGTERM runs the cleanup trap at once instead of
   # after the client finishes.
-  nl_bg client "$NL_C" timeout "$((seconds + 1))" node "$NL_DIR/transfer.mjs" client --host "$addr" \
+  nl_bg "$name" "$NL_C" timeout "$((seconds + 1))" node "$NL_DIR/transfer.mjs" client --host "$addr" \
     --port "$port" --bytes "$bytes" --mode "$mode" --timeout-ms $((seconds * 1000)) "$@"
-  wait "$NL_LAST_PID" || NL_TRANSFER_RC=$?
-  # A failed client leaves the server waiting for a connection or a stalled peer: end it now.
-  ((NL_TRANSFER_RC == 0)) || kill -TERM "$server_pid" 2>/dev/null || true
-  wait "$server_pid" || true
+  wait "$NL_LAST_PID" || NL_CLIENT_RC=$?
+}
+
+# nl_server_wait RC: wait for the server; a failed client (RC != 0) leaves it waiting for a connection
+# or a stalled peer, so it is ended first.
+nl_server_wait() {
+  (($1 == 0)) || kill -TERM "$NL_SERVER_PID" 2>/dev/null || true
+  wait "$NL_SERVER_PID" || true
 }

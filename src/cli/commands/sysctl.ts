@@ -4,11 +4,35 @@
  */
 
 import type { Argv, CommandModule } from "yargs";
-import { type AdviceCommand, adviseLinux, capsFor, type LinuxAdvice, TYPICAL_RTTS } from "../../kernel/advice.js";
+import {
+  type AdviceCommand,
+  adviseLinux,
+  capsFor,
+  type LinuxAdvice,
+  type RouteTarget,
+  routePersistence,
+  TYPICAL_RTTS,
+} from "../../kernel/advice.js";
 import { type LinuxWscaleInputs, type LinuxWscaleResult, linuxWscale, type Triple } from "../../kernel/linux-wscale.js";
+import { lookupRoute } from "../../kernel/route-lookup.js";
 import { parseSysctlInt, parseTriple, readLinuxSysctls, type SysctlName } from "../../kernel/sysctl-values.js";
 import { formatBits, formatBytes, formatDuration, parseBytes, parseDuration, parseRate } from "../../kernel/units.js";
 import { HELP_EPILOG } from "../exit-codes.js";
+import {
+  bytes,
+  checkValues,
+  InvalidValue,
+  interfaceName,
+  ipAddress,
+  ipPrefix,
+  memTriple,
+  positiveBytes,
+  rateBits,
+  rttSeconds,
+  shift,
+  text,
+  zeroOrOne,
+} from "../option-values.js";
 
 /** A bad flag value: one line, exit 2. */
 export class UsageError extends Error {
@@ -52,10 +76,14 @@ export interface SysctlReport {
     readonly tcpRmem: Triple;
     readonly tcpWmem: Triple;
     readonly rmemMax: number;
+    readonly wmemMax: number;
     readonly windowClamp: number | null;
     readonly soRcvbuf: number | null;
   };
+  /** Where each value came from: a flag, this host's /proc/sys, or the upstream default (it could not be read). */
   readonly sources: Record<string, ValueSource>;
+  /** The route the per-destination line is for, and where its gateway and device came from. */
+  readonly route: RouteTarget & { readonly from: "flags" | "ip route get" | "recipe" | null };
   readonly windowClamp: LinuxWscaleResult["windowClamp"];
   readonly caps: {
     rttMs: number;
@@ -132,17 +160,50 @@ export async function buildSysctlReport(args: SysctlArgs): Promise<SysctlReport>
   const tcpRmem = pick("net.ipv4.tcp_rmem", rmemFlag, read.values.tcpRmem);
   const tcpWmem = pick("net.ipv4.tcp_wmem", wmemFlag, read.values.tcpWmem);
   const rmemMax = pick("net.core.rmem_max", rmemMaxFlag, read.values.rmemMax);
+  // No flag for wmem_max: it only sizes what applications may ask for with SO_SNDBUF, never the shift.
+  const wmemMax = pick("net.core.wmem_max", undefined, read.values.wmemMax);
   if (windowClamp !== null) sources.window_clamp = "flag";
   if (soRcvbuf !== null) sources.SO_RCVBUF = "flag";
-  const warnings = read.problems.filter((p) => ![...flagged].some((name) => p.endsWith(name)));
-
-  const inputs: LinuxWscaleInputs = { tcpWindowScaling, tcpRmem, tcpWmem, rmemMax, routeWindow: windowClamp, soRcvbuf };
-  const result = linuxWscale(inputs);
-  const advice: LinuxAdvice = adviseLinux(
-    inputs,
-    { targetWscale, rateBitsPerSec: rate, rttSeconds: rtt },
-    { dst: args.dst, via: args.via, dev: args.dev },
+  const warnings = read.problems.filter(
+    (p) => ![...flagged].some((name) => p.endsWith(name)) && (rate !== undefined || !p.endsWith("net.core.wmem_max")),
   );
+
+  // The route line: gateway and device from the flags, else from this host's routing table when this host is the
+  // one advised, else a recipe that looks them up where it runs.
+  const otherMachine = flagged.size > 0;
+  let route: SysctlReport["route"] = { dst: args.dst, via: args.via, dev: args.dev, from: null };
+  const notes: string[] = [];
+  if (args.dst !== undefined) {
+    if (args.dev !== undefined) route = { ...route, onLink: args.via === undefined, from: "flags" };
+    else if (otherMachine) route = { ...route, from: "recipe" };
+    else {
+      const found = await lookupRoute(args.dst);
+      if (found.problem === null) route = { ...found.route, from: "ip route get" };
+      else {
+        route = { ...route, from: "recipe" };
+        notes.push(`${found.problem}: the route line looks up gateway and device where it runs`);
+      }
+    }
+  }
+
+  const inputs: LinuxWscaleInputs = {
+    tcpWindowScaling,
+    tcpRmem,
+    tcpWmem,
+    rmemMax,
+    wmemMax,
+    routeWindow: windowClamp,
+    soRcvbuf,
+  };
+  const result = linuxWscale(inputs);
+  const advice: LinuxAdvice = adviseLinux(inputs, { targetWscale, rateBitsPerSec: rate, rttSeconds: rtt }, route);
+  const fromHost = (Object.keys(sources) as string[]).filter((k) => sources[k] !== "flag" && k.startsWith("net."));
+  if (otherMachine && fromHost.length > 0) {
+    notes.push(
+      `not given, so read from this host: ${fromHost.map((k) => `${k} = ${valueText(inputs, k)}${sources[k] === "default" ? " (upstream default)" : ""}`).join(", ")}; ` +
+        "if you are advising another machine, give its values too (they differ between kernels: rmem_max became 4 MiB in 6.18)",
+    );
+  }
   const rtts = rtt !== undefined ? [rtt] : TYPICAL_RTTS;
   const buffer = capsFor(result.bufferWindow, rtts);
   const caps = capsFor(result.windowCeiling, rtts).map((c, i) => ({
@@ -160,8 +221,9 @@ export async function buildSysctlReport(args: SysctlArgs): Promise<SysctlReport>
     bufferWindow: result.bufferWindow,
     explanation: result.explanation,
     computation: result.computation,
-    inputs: { tcpWindowScaling, tcpRmem, tcpWmem, rmemMax, windowClamp, soRcvbuf },
+    inputs: { tcpWindowScaling, tcpRmem, tcpWmem, rmemMax, wmemMax, windowClamp, soRcvbuf },
     sources,
+    route,
     windowClamp: result.windowClamp,
     caps,
     goal: {
@@ -173,9 +235,17 @@ export async function buildSysctlReport(args: SysctlArgs): Promise<SysctlReport>
     target: advice.target,
     reason: advice.reason,
     commands: advice.commands,
-    notes: advice.notes,
+    notes: [...notes, ...advice.notes],
     warnings,
   };
+}
+
+function valueText(inputs: LinuxWscaleInputs, key: string): string {
+  if (key === "net.ipv4.tcp_rmem") return inputs.tcpRmem.join(" ");
+  if (key === "net.ipv4.tcp_wmem") return (inputs.tcpWmem ?? []).join(" ");
+  if (key === "net.core.rmem_max") return String(inputs.rmemMax);
+  if (key === "net.core.wmem_max") return String(inputs.wmemMax);
+  return String(inputs.tcpWindowScaling);
 }
 
 function indent(text: string, prefix: string): string {
@@ -188,8 +258,12 @@ function indent(text: string, prefix: string): string {
 /** The terminal rendering of a report. */
 export function renderSysctlText(r: SysctlReport): string {
   const out: string[] = [];
-  const src = (k: string) =>
-    r.sources[k] === undefined ? "" : `  (${r.sources[k] === "flag" ? "given" : r.sources[k]})`;
+  const SOURCE: Record<ValueSource, string> = {
+    flag: "given",
+    "/proc/sys": "this host",
+    default: `upstream default: not readable here`,
+  };
+  const src = (k: string) => (r.sources[k] === undefined ? "" : `  (${SOURCE[r.sources[k]]})`);
   const i = r.inputs;
   out.push("Inputs:");
   out.push(`  net.ipv4.tcp_window_scaling = ${i.tcpWindowScaling}${src("net.ipv4.tcp_window_scaling")}`);
@@ -198,6 +272,8 @@ export function renderSysctlText(r: SysctlReport): string {
     `  net.ipv4.tcp_wmem           = ${i.tcpWmem.join(" ")}${src("net.ipv4.tcp_wmem")}  (never changes the shift)`,
   );
   out.push(`  net.core.rmem_max           = ${i.rmemMax}${src("net.core.rmem_max")}`);
+  if (r.goal.rateBitsPerSec !== null)
+    out.push(`  net.core.wmem_max           = ${i.wmemMax}${src("net.core.wmem_max")}`);
   if (i.windowClamp !== null)
     out.push(`  window_clamp                = ${i.windowClamp}  (route window metric or TCP_WINDOW_CLAMP)`);
   if (i.soRcvbuf !== null)
@@ -206,7 +282,11 @@ export function renderSysctlText(r: SysctlReport): string {
   if (r.wscale === null) {
     out.push("Advertised window scale: none (net.ipv4.tcp_window_scaling = 0: the SYN carries no window-scale option)");
   } else {
-    out.push(`Advertised window scale: ${r.wscale}, decided by ${r.decidedBy}`);
+    const decider = r.sources[r.decidedBy.replace(/\[\d\]$/, "")];
+    const mixed = Object.values(r.sources).includes("flag") && decider !== undefined && decider !== "flag";
+    out.push(
+      `Advertised window scale: ${r.wscale}, decided by ${r.decidedBy}${mixed ? ` (${SOURCE[decider]}'s value, not given)` : ""}`,
+    );
   }
   out.push(`  ${r.computation}`);
   out.push(
@@ -236,12 +316,16 @@ export function renderSysctlText(r: SysctlReport): string {
     out.push("");
     out.push(title);
     for (const c of cmds) {
-      if (c.kind === "file" && c.path !== undefined && c.content !== undefined) {
-        out.push(`  write ${c.path} (${c.why}):`);
-        out.push(indent(c.content.trimEnd(), "    | "));
+      if (c.kind === "file") {
+        // Column 0: a heredoc's terminator must start its line, and the block is pasted as it stands.
+        out.push(`  # ${c.why}:`);
+        out.push(c.command);
       } else {
-        out.push(`  ${c.command}`);
+        out.push(indent(c.command, "  "));
         out.push(`    # ${c.why}`);
+        if (c.kind === "route" && r.route.from === "ip route get")
+          out.push(`    # gateway and device: \`ip route get\` on this host`);
+        if (c.kind === "route") out.push(`    # ${routePersistence(c.command)}`);
       }
     }
   }
@@ -252,6 +336,24 @@ export function renderSysctlText(r: SysctlReport): string {
   }
   return `${out.join("\n")}\n`;
 }
+
+/** Each flag's check (src/cli/option-values.ts); the handler parses the texts as given. */
+const FLAG_VALUES: Record<string, (text: string) => unknown> = {
+  "tcp-rmem": memTriple,
+  "tcp-wmem": memTriple,
+  "rmem-max": positiveBytes,
+  "window-scaling": zeroOrOne,
+  "window-clamp": positiveBytes,
+  "so-rcvbuf": bytes,
+  "target-wscale": shift,
+  rtt: rttSeconds,
+  rate: rateBits,
+  dst: ipPrefix,
+  via: ipAddress,
+  dev: interfaceName,
+  format: text,
+  "proc-sys": text,
+};
 
 function builder(y: Argv): Argv<SysctlArgs> {
   return y
@@ -279,11 +381,22 @@ function builder(y: Argv): Argv<SysctlArgs> {
       type: "string",
       describe: "rate one connection must reach, with --rtt: 1Gbit, 100Mbit/s, 500k (bits/s); 10MB/s (bytes/s)",
     })
-    .option("dst", { type: "string", describe: "destination prefix for the per-route line, e.g. 198.51.100.0/24" })
-    .option("via", { type: "string", describe: "gateway of that route" })
-    .option("dev", { type: "string", describe: "interface of that route" })
+    .option("dst", {
+      type: "string",
+      describe: "destination address or prefix for the per-route line, e.g. 198.51.100.0/24",
+    })
+    .option("via", { type: "string", describe: "gateway of that route (an IPv4 or IPv6 address)" })
+    .option("dev", { type: "string", describe: "interface of that route, e.g. eth0" })
     .option("format", { choices: ["text", "json"] as const, default: "text" as const, describe: "output format" })
     .option("proc-sys", { type: "string", default: "/proc/sys", describe: "where to read the sysctls from" })
+    .check((argv) => {
+      try {
+        checkValues(argv, FLAG_VALUES);
+      } catch (e) {
+        throw e instanceof InvalidValue ? new UsageError(e.message) : e;
+      }
+      return true;
+    })
     .example("$0 sysctl", "the shift this host advertises, which setting decides it, and the throughput caps")
     .example(
       "$0 sysctl --target-wscale 2 --dst 198.51.100.0/24 --via 192.0.2.1 --dev eth0",

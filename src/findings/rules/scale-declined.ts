@@ -1,17 +1,20 @@
 import { MAX_UNSCALED_WINDOW } from "../../kernel/linux-wscale.js";
+import { declinedAdvice } from "../advice.js";
 import type { Finding } from "../finding.js";
-import { type RuleContext, rttText, windowRate } from "../rule.js";
+import { type RuleContext, rttText, windowBound, windowRate } from "../rule.js";
 import { looksModern, vantage } from "../vantage.js";
+import { synCookieEvidence } from "./syn-cookies.js";
 
 /**
  * The SYN reached this capture point with the option and the answer carries none, and either
  * the capture is at the server itself (its TTL is still initial) or the server is an old stack:
  * the responder declined scaling.
  */
-export function scaleDeclined({ conn, summary }: RuleContext): Finding[] {
+export function scaleDeclined({ conn, summary, servers }: RuleContext): Finding[] {
   const c = conn.client;
   const s = conn.server;
   if (c.syn === null || s.syn === null || c.offered.state !== "present" || s.offered.state !== "absent") return [];
+  if (synCookieEvidence(conn, servers) !== null) return []; // syn-cookies: the server's answer, but not its setting
   const atServer = vantage(conn) === "server";
   if (!atServer && looksModern(s)) return []; // scale-stripped: the path may be the culprit
   const rtt = conn.rtt;
@@ -21,7 +24,9 @@ export function scaleDeclined({ conn, summary }: RuleContext): Finding[] {
   return [
     {
       id: "scale-declined",
-      severity: "warn",
+      // Seen at the server itself: its own setting, a warning. A guess from an old-looking answer is
+      // a note unless the 64 KiB cap bound this transfer.
+      severity: atServer || windowBound(conn) ? "warn" : "info",
       confidence: atServer ? "certain" : "possible",
       connection: summary.id,
       message:
@@ -31,18 +36,7 @@ export function scaleDeclined({ conn, summary }: RuleContext): Finding[] {
         { frame: c.syn.frame.frame, note: `SYN with wscale ${c.offered.shift} (TTL ${c.syn.ttl})` },
         { frame: s.syn.frame.frame, note: `SYN-ACK without wscale (TTL ${s.syn.ttl})` },
       ],
-      advice: [
-        {
-          kind: "sysctl",
-          command: "sysctl -w net.ipv4.tcp_window_scaling=1",
-          why: `on the server ${s.describe()}: turn RFC 7323 window scaling back on (the default)`,
-        },
-        {
-          kind: "os",
-          command: "netsh interface tcp set global autotuninglevel=normal",
-          why: "on a Windows server: receive-window autotuning (and scaling) back on",
-        },
-      ],
+      advice: declinedAdvice(conn),
     },
   ];
 }

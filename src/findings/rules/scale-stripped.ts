@@ -1,9 +1,12 @@
+import { isStackPadding, layoutText, matchLayout, restoredLayouts } from "../../connections/stacks.js";
 import { MAX_UNSCALED_WINDOW } from "../../kernel/linux-wscale.js";
-import { osAdvice } from "../advice.js";
+import { declinedAdvice } from "../advice.js";
+import { appliedShift } from "../applied-shift.js";
 import type { Advice, Finding } from "../finding.js";
-import { type RuleContext, rttText, windowFullShare, windowRate } from "../rule.js";
+import { type RuleContext, rttText, windowBound, windowRate } from "../rule.js";
 import { looksModern, vantage } from "../vantage.js";
-import { hiddenShift } from "../window-consistency.js";
+import { MIN_RUN } from "./option-cleared-nops.js";
+import { synCookieEvidence } from "./syn-cookies.js";
 
 /**
  * The client offered scaling and the server's SYN-ACK carries none, although the server's stack
@@ -11,15 +14,25 @@ import { hiddenShift } from "../window-consistency.js";
  * scales, or when NOPs stand where the option was; otherwise "stripped or disabled on the peer".
  * At the server's own capture point this is scale-declined instead.
  */
-export function scaleStripped({ conn, summary }: RuleContext): Finding[] {
+export function scaleStripped({ conn, summary, servers }: RuleContext): Finding[] {
   const c = conn.client;
   const s = conn.server;
   if (c.syn === null || s.syn === null || c.offered.state !== "present" || s.offered.state !== "absent") return [];
-  if (!looksModern(s) || vantage(conn) === "server") return [];
-  const hidden = hiddenShift(s);
-  const nops = s.syn.longestNopRun >= 3;
+  if (!looksModern(s) || vantage(conn) === "server" || synCookieEvidence(conn, servers) !== null) return [];
+  const hidden = appliedShift(s);
+  const nops = s.syn.longestNopRun >= MIN_RUN && !isStackPadding(s.syn.optionKinds, true);
+  // NOPs exactly where a known stack puts wscale: the stack sent it and a box overwrote it in place.
+  const slot = nops
+    ? restoredLayouts(s.syn.optionKinds).find((r) => r.kind === 3 && matchLayout(r.kinds, true).length > 0)
+    : undefined;
+  const nopEvidence = {
+    frame: s.syn.frame.frame,
+    note: slot
+      ? `${s.syn.longestNopRun} NOPs in a row in the SYN-ACK, exactly where ${matchLayout(slot.kinds, true)[0]!.label} puts wscale`
+      : `${s.syn.longestNopRun} NOPs in a row in the SYN-ACK, where an option was overwritten`,
+  };
   const rtt = conn.rtt;
-  const limited = Math.max(windowFullShare(c), windowFullShare(s)) >= 0.3;
+  const limited = windowBound(conn);
   const cap = `Scaling is off both ways, so every window is capped at ${MAX_UNSCALED_WINDOW} bytes: ${windowRate(MAX_UNSCALED_WINDOW, rtt)} at ${rttText(rtt)}${limited ? ", and this transfer hit that cap" : ""}.`;
   const evidence = [
     { frame: c.syn.frame.frame, note: `client offers wscale ${c.offered.shift}` },
@@ -37,25 +50,25 @@ export function scaleStripped({ conn, summary }: RuleContext): Finding[] {
   let confidence: Finding["confidence"] = "possible";
   let direction: Finding["direction"];
   if (hidden?.kind === "larger") {
-    confidence = "certain";
+    // Two independent proofs (the server's windows and the NOPs in the option's slot) make it certain.
+    confidence = slot ? "certain" : hidden.confidence;
     direction = "server-to-client";
     evidence.push({
       frame: hidden.frame,
-      note: `server's first window ${hidden.firstRaw} after SYN-ACK window ${hidden.synWindow}: it scales by about ${hidden.applied}`,
+      note: `${hidden.note}: the server scales by about ${hidden.applied}`,
     });
+    if (nops) evidence.push(nopEvidence);
     message =
-      `The client offered window scaling (shift ${c.offered.shift}) and the SYN-ACK reached this point without it, yet the server scales its windows: ` +
-      `it sent window ${hidden.synWindow} in the SYN-ACK and ${hidden.firstRaw} right after, a shift of about ${hidden.applied}. The server did send the option; ` +
+      `The client offered window scaling (shift ${c.offered.shift}) and the SYN-ACK reached this point without it, yet the server scales its windows ` +
+      `(${hidden.note}): a shift of about ${hidden.applied}. The server did send the option; ` +
       `a box between the server and this capture point stripped it. The two ends now disagree: the client reads the server's windows unscaled. ${cap}`;
   } else if (nops) {
-    confidence = "likely";
+    confidence = slot ? "certain" : "likely";
     direction = "server-to-client";
-    evidence.push({
-      frame: s.syn.frame.frame,
-      note: `${s.syn.longestNopRun} NOPs in a row in the SYN-ACK, where an option was overwritten`,
-    });
+    evidence.push(nopEvidence);
     message =
-      `The client offered window scaling (shift ${c.offered.shift}); the SYN-ACK carries none but a run of ${s.syn.longestNopRun} NOPs where the option stood: ` +
+      `The client offered window scaling (shift ${c.offered.shift}); the SYN-ACK carries none but a run of ${s.syn.longestNopRun} NOPs where the option stood` +
+      `${slot ? ` (with wscale back in their place the layout is ${layoutText(slot.kinds)}, a known stack's)` : ""}: ` +
       `a box between the server and this capture point overwrote it. ${cap}`;
   } else {
     message =
@@ -66,23 +79,23 @@ export function scaleStripped({ conn, summary }: RuleContext): Finding[] {
   }
   const advice: Advice[] = [path];
   if (confidence === "possible") {
-    advice.push({
-      kind: "sysctl",
-      command: "sysctl -w net.ipv4.tcp_window_scaling=1",
-      why: `on the server ${s.describe()}, in case scaling is disabled there`,
-    });
-    advice.push(...osAdvice(s));
+    advice.push(...declinedAdvice(conn, "in case scaling is disabled there"));
   }
   return [
     {
       id: "scale-stripped",
-      severity: limited ? "error" : "warn",
+      // Proven on the path: a warning, an error when it capped this transfer. "Stripped, or disabled on
+      // the server" is a note unless it capped the transfer.
+      severity: confidence === "possible" ? (limited ? "warn" : "info") : limited ? "error" : "warn",
       confidence,
       connection: summary.id,
       ...(direction ? { direction } : {}),
       message,
       evidence,
       advice,
+      ...(hidden?.kind === "larger"
+        ? { readAs: [{ side: "server" as const, applied: hidden.applied, readWith: 0 }] }
+        : {}),
     },
   ];
 }

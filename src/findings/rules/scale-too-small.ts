@@ -1,5 +1,6 @@
 import { MAX_UNSCALED_WINDOW } from "../../kernel/linux-wscale.js";
 import { formatBytes } from "../../kernel/units.js";
+import { tooSmallAdvice } from "../advice.js";
 import type { Finding } from "../finding.js";
 import { label, type RuleContext, roleOf, rttText, windowFullShare, windowRate } from "../rule.js";
 
@@ -31,13 +32,7 @@ export function scaleTooSmall({ conn, summary }: RuleContext): Finding[] {
         `The ${label(conn, receiver)} uses shift ${s}, so its window can never exceed 65535 << ${s} = ${formatBytes(ceiling)}, and it sat at that ceiling ` +
         `(raw ${receiver.rawMax}) while the ${roleOf(conn, sender)} was window-limited: ${windowRate(ceiling, rtt)} at ${rttText(rtt)} is all this connection can do.`,
       evidence: [{ frame: sender.maxInFlightFrame, note: `largest bytes in flight: ${sender.maxInFlight}` }],
-      advice: [
-        {
-          kind: "sysctl",
-          command: `wscale sysctl --rtt ${Math.max(1, Math.round(rtt * 1000))}ms --rate <the rate you need>`,
-          why: `on ${receiver.describe()}: prints the tcp_rmem/rmem_max values whose shift covers the bandwidth-delay product`,
-        },
-      ],
+      advice: tooSmallAdvice(conn, receiver),
     });
   }
   return out;

@@ -1,5 +1,5 @@
 import type { Finding } from "../finding.js";
-import { label, type RuleContext } from "../rule.js";
+import { label, plural, type RuleContext } from "../rule.js";
 
 /** RFC 7323 2.2: the option is only meaningful in a SYN; elsewhere it is ignored. */
 export function wscaleOnNonSyn({ conn, summary }: RuleContext): Finding[] {
@@ -11,7 +11,7 @@ export function wscaleOnNonSyn({ conn, summary }: RuleContext): Finding[] {
       severity: "info",
       confidence: "certain",
       connection: summary.id,
-      message: `The ${label(conn, e)} sent a window-scale option on ${e.wscaleOnNonSyn} segment(s) without SYN; RFC 7323 says to ignore it there, and this analysis does.`,
+      message: `The ${label(conn, e)} sent a window-scale option on ${plural(e.wscaleOnNonSyn, "segment")} without SYN; RFC 7323 says to ignore it there, and this analysis does.`,
       evidence: [{ frame: e.wscaleOnNonSynFrame, note: "window-scale option on a non-SYN segment" }],
       advice: [],
     });

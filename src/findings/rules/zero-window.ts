@@ -1,6 +1,6 @@
 import { formatDuration } from "../../kernel/units.js";
 import type { Finding } from "../finding.js";
-import { label, type RuleContext, roleOf } from "../rule.js";
+import { label, plural, type RuleContext, roleOf } from "../rule.js";
 
 /** Zero windows stall a transfer, but they come from the receiving application, not from scaling. */
 export function zeroWindow({ conn, summary }: RuleContext): Finding[] {
@@ -16,8 +16,8 @@ export function zeroWindow({ conn, summary }: RuleContext): Finding[] {
       confidence: "certain",
       connection: summary.id,
       message:
-        `The ${label(conn, e)} advertised a zero window ${e.zeroWindows} time(s) in ${e.zeroWindowEpisodes} episode(s), stalling the ${roleOf(conn, e.peer)} for ` +
-        `${formatDuration(stall)} in total${duration > 0 ? ` (${Math.round((stall / duration) * 100)}% of the connection)` : ""}; the ${roleOf(conn, e.peer)} sent ${e.zeroWindowProbes} probe(s) meanwhile. ` +
+        `The ${label(conn, e)} advertised a zero window ${plural(e.zeroWindows, "time")} in ${plural(e.zeroWindowEpisodes, "episode")}, stalling the ${roleOf(conn, e.peer)} for ` +
+        `${formatDuration(stall)} in total${duration > 0 ? ` (${Math.round((stall / duration) * 100)}% of the connection)` : ""}; the ${roleOf(conn, e.peer)} sent ${plural(e.zeroWindowProbes, "window probe")} meanwhile. ` +
         `This is not a window-scaling problem: the ${roleOf(conn, e)}'s application did not read its socket as fast as data arrived.`,
       evidence: [{ frame: e.zeroWindowFirstFrame, note: `first zero window from the ${roleOf(conn, e)}` }],
       advice: [],

@@ -195,7 +195,6 @@ describe("NDJSON", () => {
       "connection",
       "connection",
       "finding",
-      "finding",
       "report",
     ]);
     // A finding follows the record of its connection.

@@ -108,12 +108,12 @@ async function emit(...args) {
 const CLIENT = 0xc6120102; // 198.18.1.2
 const SERVER = 0xc6130202; // 198.19.2.2
 
-async function handshake(cport, sport, cisn, sisn) {
-  await emit(CLIENT, SERVER, cport, sport, cisn, 0, SYN, 64240, 0, synOptions(7, 1000, 0));
+async function handshake(cport, sport, cisn, sisn, client = CLIENT) {
+  await emit(client, SERVER, cport, sport, cisn, 0, SYN, 64240, 0, synOptions(7, 1000, 0));
   timeUs += 10_000;
-  await emit(SERVER, CLIENT, sport, cport, sisn, cisn + 1, SYN | ACK, 65160, 0, synOptions(7, 5000, 1000));
+  await emit(SERVER, client, sport, cport, sisn, cisn + 1, SYN | ACK, 65160, 0, synOptions(7, 5000, 1000));
   timeUs += 10_000;
-  await emit(CLIENT, SERVER, cport, sport, cisn + 1, sisn + 1, ACK, 502, 0, undefined, 1001, 5000);
+  await emit(client, SERVER, cport, sport, cisn + 1, sisn + 1, ACK, 502, 0, undefined, 1001, 5000);
 }
 
 async function bulk(totalPackets) {
@@ -142,21 +142,21 @@ async function bulk(totalPackets) {
 
 async function many(connections) {
   for (let c = 0; c < connections; c++) {
+    // A new client address every 60,000 connections: ports are not reused within a capture.
     const cport = 1024 + (c % 60000);
     const client = CLIENT + Math.floor(c / 60000);
     const cisn = (c * 2654435761) >>> 0;
     const sisn = (c * 40503 + 17) >>> 0;
-    await handshake(cport, 443, cisn, sisn);
-    void client;
-    await emit(CLIENT, SERVER, cport, 443, cisn + 1, sisn + 1, ACK | PSH, 502, 300, undefined, 1002, 5000);
-    await emit(SERVER, CLIENT, 443, cport, sisn + 1, cisn + 301, ACK, 509, 0, undefined, 5001, 1002);
-    await emit(SERVER, CLIENT, 443, cport, sisn + 1, cisn + 301, ACK | PSH, 509, 1448, undefined, 5002, 1002);
-    await emit(SERVER, CLIENT, 443, cport, sisn + 1449, cisn + 301, ACK | PSH, 509, 1000, undefined, 5002, 1002);
-    await emit(CLIENT, SERVER, cport, 443, cisn + 301, sisn + 2449, ACK, 502, 0, undefined, 1003, 5002);
-    await emit(CLIENT, SERVER, cport, 443, cisn + 301, sisn + 2449, ACK | FIN, 502, 0, undefined, 1004, 5002);
-    await emit(SERVER, CLIENT, 443, cport, sisn + 2449, cisn + 302, ACK | FIN, 509, 0, undefined, 5003, 1004);
-    await emit(CLIENT, SERVER, cport, 443, cisn + 302, sisn + 2450, ACK, 502, 0, undefined, 1005, 5003);
-    await emit(SERVER, CLIENT, 443, cport, sisn + 2450, cisn + 302, ACK, 509, 0, undefined, 5004, 1005);
+    await handshake(cport, 443, cisn, sisn, client);
+    await emit(client, SERVER, cport, 443, cisn + 1, sisn + 1, ACK | PSH, 502, 300, undefined, 1002, 5000);
+    await emit(SERVER, client, 443, cport, sisn + 1, cisn + 301, ACK, 509, 0, undefined, 5001, 1002);
+    await emit(SERVER, client, 443, cport, sisn + 1, cisn + 301, ACK | PSH, 509, 1448, undefined, 5002, 1002);
+    await emit(SERVER, client, 443, cport, sisn + 1449, cisn + 301, ACK | PSH, 509, 1000, undefined, 5002, 1002);
+    await emit(client, SERVER, cport, 443, cisn + 301, sisn + 2449, ACK, 502, 0, undefined, 1003, 5002);
+    await emit(client, SERVER, cport, 443, cisn + 301, sisn + 2449, ACK | FIN, 502, 0, undefined, 1004, 5002);
+    await emit(SERVER, client, 443, cport, sisn + 2449, cisn + 302, ACK | FIN, 509, 0, undefined, 5003, 1004);
+    await emit(client, SERVER, cport, 443, cisn + 302, sisn + 2450, ACK, 502, 0, undefined, 1005, 5003);
+    await emit(SERVER, client, 443, cport, sisn + 2450, cisn + 302, ACK, 509, 0, undefined, 5004, 1005);
     timeUs += 1_000;
   }
 }

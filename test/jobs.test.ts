@@ -134,7 +134,8 @@ describe("analyze --each", () => {
     const report = lines.at(-1);
     expect(lines.slice(0, -1).every((l) => l.type !== "report")).toBe(true);
     expect(report.inputs.map((i: { path: string }) => i.path)).toEqual(THREE.map(CAP));
-    expect([report.connections, report.findings, report.exitStatus]).toEqual([
+    // The same record as one input's stream (schema/report.record.schema.json).
+    expect([report.summary.connections, report.summary.findings, report.exitStatus]).toEqual([
       3,
       { error: 1, warn: 1, info: 0, total: 2 },
       1,

@@ -70,7 +70,7 @@ describe("wscale analyze --format", () => {
       .split("\n")
       .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.type)).toEqual(["connection", "finding", "report"]);
-    expect(lines[2]).toMatchObject({ exitStatus: 1, failOn: "error", connections: 1 });
+    expect(lines[2]).toMatchObject({ exitStatus: 1, failOn: "error", summary: { connections: 1 } });
     const never = wscale(["analyze", CAP("rewrite-syn-0.client.pcap"), "--format", "ndjson", "--fail-on", "never"]);
     expect(never.code).toBe(0);
     expect(JSON.parse(never.stdout.trimEnd().split("\n").pop()!).exitStatus).toBe(0);

@@ -3,35 +3,62 @@
  * timeline), CSV quoting, Markdown escaping, the terminal table at 80 columns with 10,000
  * connections, and the HTML page (self-contained, escaped, charts from Timeline objects).
  */
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { type AnalysisReport, type AnalyzeOptions, analyze } from "../src/analysis/analyze.js";
+import { totalsOf } from "../src/analysis/tally.js";
+import {
+  FINDINGS_IN_FULL_PER_ID,
+  FINDINGS_LISTED_PER_ID,
+  WorstConnections,
+} from "../src/analysis/worst-connections.js";
 import type { ConnectionSummary, EndpointSummary, Timeline } from "../src/connections/summary.js";
 import type { Finding } from "../src/findings/finding.js";
 import { byteTicks, renderChartSvg, thinMinMax, timeTicks, zeroStretches } from "../src/report/chart-svg.js";
 import { CSV_COLUMNS, csvField, renderCsv } from "../src/report/csv.js";
 import { renderHtml } from "../src/report/html.js";
-import { renderJson } from "../src/report/json.js";
+import { JsonReportWriter, renderJsonReport } from "../src/report/json.js";
 import { mdBlock, mdCode, mdText, renderMarkdown } from "../src/report/markdown.js";
-import { groupFindings, impliedExitStatus, verdictCounts, worstByConnection } from "../src/report/model.js";
-import { connectionLine, findingLine, ReportTally, renderNdjson, reportLine } from "../src/report/ndjson.js";
+import { groupFindings, impliedExitStatus, verdictCounts, worstByConnection, worstFirst } from "../src/report/model.js";
+import { NdjsonWriter, ndjsonLine, renderNdjson } from "../src/report/ndjson.js";
+import { Spill } from "../src/report/spill.js";
+import { piecesText } from "../src/report/stream.js";
 import { renderFinding, renderTable } from "../src/report/table.js";
 import { wrapToken, wrapWords } from "../src/report/text.js";
+import { BIN } from "./helpers/bin.js";
 
-/** The JSON document renderJson hands out in UTF-8 pieces, as one string. */
-const jsonText = (report: Parameters<typeof renderJson>[0]) => Buffer.concat([...renderJson(report)]).toString("utf8");
+/** A JSON document handed out in UTF-8 pieces, as one string. */
+const jsonText = (pieces: Iterable<Uint8Array>) => Buffer.concat([...pieces]).toString("utf8");
 
 const ROOT = join(import.meta.dirname, "..");
 const CAP = (name: string) => join(ROOT, "captures", name);
-const SCHEMA = JSON.parse(readFileSync(join(ROOT, "schema/report.schema.json"), "utf8"));
+const schema = (name: string) => JSON.parse(readFileSync(join(ROOT, "schema", name), "utf8"));
+const SCHEMA = schema("report.schema.json");
 const ajv = new Ajv2020({ allErrors: true });
 ajv.addSchema(SCHEMA);
+/** One JSON Schema per NDJSON record type (schema/<type>.record.schema.json). */
+const RECORD_TYPES = ["handshake", "connection", "finding", "report"] as const;
+const validateRecord = Object.fromEntries(
+  RECORD_TYPES.map((t) => {
+    const s = schema(`${t}.record.schema.json`);
+    ajv.addSchema(s);
+    return [t, ajv.getSchema(s.$id)!];
+  }),
+);
 const validateReport = ajv.getSchema(SCHEMA.$id)!;
-const validateConnection = ajv.getSchema(`${SCHEMA.$id}#/$defs/connection`)!;
-const validateFinding = ajv.getSchema(`${SCHEMA.$id}#/$defs/finding`)!;
+
+/** An NDJSON record valid against the schema of its type (and only of its type). */
+function expectRecord(o: { type: string }): void {
+  const validate = validateRecord[o.type];
+  expect(validate, `no schema for type ${o.type}`).toBeDefined();
+  expect(validate!(o), `${o.type}: ${JSON.stringify(validate!.errors)}`).toBe(true);
+  for (const other of RECORD_TYPES) if (other !== o.type) expect(validateRecord[other]!(o)).toBe(false);
+}
 const NO_COLOR = new Chalk({ level: 0 });
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is being stripped
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -154,42 +181,49 @@ function overlong(text: string, width: number): string[] {
 // ---------------------------------------------------------------------------------------------
 
 describe("NDJSON", () => {
-  it("one object per line, each with a type; each connection then its findings; the report line last", async () => {
+  it("one object per line, each with a type; each connection then its findings; the report record last", async () => {
     const report = await reportOf(["rewrite-syn-0.client.pcap", "healthy-pcapng.client.pcapng"]);
     const text = renderNdjson(report, { failOn: "error" });
     expect(text.endsWith("\n")).toBe(true);
-    const lines = text.trimEnd().split("\n");
-    const objects = lines.map((l) => JSON.parse(l));
-    for (const o of objects) expect(["connection", "finding", "report"]).toContain(o.type);
-    expect(objects.filter((o) => o.type === "connection")).toHaveLength(report.connections.length);
-    expect(objects.filter((o) => o.type === "finding")).toHaveLength(report.findings.length);
-    const last = objects[objects.length - 1];
-    expect(last.type).toBe("report");
-    expect(objects.slice(0, -1).every((o) => o.type !== "report")).toBe(true);
-    // A finding follows the line of its connection.
+    const objects = text
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(objects.map((o) => o.type)).toEqual([
+      "connection",
+      "finding",
+      "connection",
+      "connection",
+      "finding",
+      "report",
+    ]);
+    // A finding follows the record of its connection.
     let current = "";
     for (const o of objects) {
       if (o.type === "connection") current = o.id;
       if (o.type === "finding") expect(o.connection).toBe(current);
     }
-    // The connection and finding objects are those of the JSON report.
-    for (const o of objects) {
-      const { type, ...rest } = o;
-      if (type === "connection") expect(validateConnection(rest), JSON.stringify(validateConnection.errors)).toBe(true);
-      if (type === "finding") expect(validateFinding(rest), JSON.stringify(validateFinding.errors)).toBe(true);
-    }
+    for (const o of objects) expectRecord(o);
+    // The report record is the JSON document without its two arrays: the same inputs and counts.
+    const last = objects[objects.length - 1];
+    const doc = JSON.parse(jsonText(renderJsonReport(report, "error")));
+    const { connections: _c, findings: _f, ...rest } = doc;
+    expect(last).toEqual({ type: "report", ...rest });
     expect(last).toMatchObject({
       schemaVersion: 1,
-      connections: 3,
-      findings: { error: 1, warn: 0, info: 1, total: 2 },
-      verdicts: { "scale-rewritten": 1, "scale-unverified": 1, ok: 1 },
+      summary: {
+        connections: 3,
+        findings: { error: 1, warn: 0, info: 1, total: 2 },
+        verdicts: { "scale-rewritten": 1, "scale-unverified": 1, ok: 1 },
+        findingIds: { "scale-rewritten": 1, "scale-unverified": 1 },
+      },
       failOn: "error",
       exitStatus: 1,
     });
     expect(last.inputs.map((i: { packets: number }) => i.packets)).toEqual([526, 346]);
   });
 
-  it("the report line's exit status follows --fail-on", async () => {
+  it("the report record's exit status follows --fail-on", async () => {
     const report = await reportOf(["strip-syn.client.pcap"]);
     const last = (failOn: "error" | "warn" | "never") =>
       JSON.parse(renderNdjson(report, { failOn }).trimEnd().split("\n").pop()!);
@@ -199,33 +233,51 @@ describe("NDJSON", () => {
     expect(impliedExitStatus({ error: 0, warn: 0, info: 3 }, "info")).toBe(1);
   });
 
-  it("pure line builders for streaming: one line each, and a tally that gives the same closing line", () => {
+  it("one line per record, `type` first and the object's own fields after it, unchanged", () => {
     const conn = connection(1, { client: endpoint("2001:db8::1", 5000, { wscaleOffered: "unknown", shift: null }) });
     const f = finding("c1", { message: "line one\nline two" });
-    for (const line of [connectionLine(conn), findingLine(f)]) {
+    for (const [type, value] of [
+      ["handshake", conn],
+      ["connection", conn],
+      ["finding", f],
+    ] as const) {
+      const line = ndjsonLine(type, value);
       expect(line.endsWith("\n")).toBe(true);
       expect(line.slice(0, -1)).not.toContain("\n");
+      expect(line.startsWith(`{"type":"${type}",`)).toBe(true);
+      expect(JSON.parse(line)).toEqual({ type, ...value });
     }
-    expect(JSON.parse(connectionLine(conn))).toEqual({ type: "connection", ...conn });
-    expect(JSON.parse(findingLine(f))).toEqual({ type: "finding", ...f });
-    const report = model([conn, connection(2)], [f]);
-    const tally = new ReportTally();
-    tally.add(conn, [f]);
-    tally.add(report.connections[1]!, []);
-    const lines = renderNdjson(report, { failOn: "error" }).split("\n");
-    expect(reportLine(report.inputs, tally, "error")).toBe(`${lines[3]}\n`);
+    const writer = new NdjsonWriter("warn");
+    writer.add(conn, [f]);
+    writer.add(connection(2), []);
+    const text = piecesText([...writer.take(), ...writer.end(model([], []))]);
+    expect(text.split("\n").map((l) => (l ? JSON.parse(l).type : ""))).toEqual([
+      "connection",
+      "finding",
+      "connection",
+      "report",
+      "",
+    ]);
+    expect(JSON.parse(text.trimEnd().split("\n").pop()!).summary).toEqual({
+      connections: 2,
+      findings: { error: 1, warn: 0, info: 0, total: 1 },
+      verdicts: { "scale-rewritten": 1, ok: 1 },
+      findingIds: { "scale-rewritten": 1 },
+    });
   });
 });
 
 describe("JSON", () => {
   it("still validates against the schema, with a recorded timeline too", async () => {
-    const plain = JSON.parse(jsonText(await reportOf(["rewrite-syn-0.client.pcap"])));
+    const plain = JSON.parse(jsonText(renderJsonReport(await reportOf(["rewrite-syn-0.client.pcap"]))));
     expect(validateReport(plain), JSON.stringify(validateReport.errors)).toBe(true);
-    const withTimeline = JSON.parse(jsonText(await reportOf(["zero-window.client.pcap"], { timeline: true })));
+    const withTimeline = JSON.parse(
+      jsonText(renderJsonReport(await reportOf(["zero-window.client.pcap"], { timeline: true }))),
+    );
     expect(validateReport(withTimeline), JSON.stringify(validateReport.errors)).toBe(true);
     // The schema describes the timeline rather than letting anything through.
     const synthetic = model([connection(1, { timeline: timeline() })], []);
-    expect(validateReport(JSON.parse(jsonText(synthetic)))).toBe(true);
+    expect(validateReport(JSON.parse(jsonText(renderJsonReport(synthetic))))).toBe(true);
     const bad = model(
       [
         connection(1, {
@@ -234,12 +286,12 @@ describe("JSON", () => {
       ],
       [],
     );
-    expect(validateReport(JSON.parse(jsonText(bad)))).toBe(false);
+    expect(validateReport(JSON.parse(jsonText(renderJsonReport(bad))))).toBe(false);
   });
 });
 
 describe("CSV", () => {
-  it("quotes per RFC 4180 and leaves unknowns empty", () => {
+  it("quotes per RFC 4180; every column one type: numbers (empty when unknown), true/false, or a fixed word", () => {
     expect(csvField("plain")).toBe("plain");
     expect(csvField('say "hi", then\r\nleave')).toBe('"say ""hi"", then\r\nleave"');
     expect(csvField(null)).toBe("");
@@ -249,22 +301,41 @@ describe("CSV", () => {
       server: endpoint("2001:db8::2", 80, { wscaleOffered: "unknown", shift: null, maxWindow: null }),
       rttMs: null,
     });
-    const csv = renderCsv(model([conn], [finding("c1", { id: "zero-window", severity: "warn" })]));
-    const [head, row] = csv.split("\r\n").map((r) => r.split(","));
-    const rec = Object.fromEntries(head!.map((h, i) => [h, row![i]]));
-    expect(rec).toMatchObject({
+    const csv = renderCsv(
+      model(
+        [conn, connection(2)],
+        [
+          finding("c1", { id: "zero-window", severity: "warn" }),
+          finding("c2", { readAs: [{ side: "client", applied: 7, readWith: 0 }] }),
+        ],
+      ),
+    );
+    const [head, one, two] = csv.split("\r\n").map((r) => r.split(","));
+    expect(head).toEqual([...CSV_COLUMNS]);
+    const rec = (row: string[]) => Object.fromEntries(head!.map((h, i) => [h, row[i]]));
+    expect(rec(one!)).toMatchObject({
       client_ip: "2001:db8::1",
-      client_wscale_offered: "none",
-      server_wscale_offered: "unknown",
+      client_wscale_offered_state: "absent",
+      client_wscale_offered: "",
+      server_wscale_offered_state: "unknown",
+      server_wscale_offered: "",
       client_shift: "0",
       server_shift: "",
+      client_read_as_shift: "",
       server_max_window: "",
       rtt_ms: "",
       findings: "1",
       worst_finding: "zero-window",
       worst_severity: "warn",
     });
-    expect(head).toEqual([...CSV_COLUMNS]);
+    expect(rec(two!)).toMatchObject({
+      client_wscale_offered_state: "present",
+      client_wscale_offered: "7",
+      client_shift: "7",
+      client_read_as_shift: "0",
+      server_read_as_shift: "",
+      worst_finding: "scale-rewritten",
+    });
   });
 });
 
@@ -391,11 +462,181 @@ describe("model helpers", () => {
     expect(v.map((x) => x.verdict)).toEqual(["scale-rewritten", "zero-window", "scale-unverified", "ok"]);
     expect(v.reduce((a, x) => a + x.connections, 0)).toBe(10_000);
     const groups = groupFindings(report.findings);
-    expect(groups.map((g) => [g.id, g.full.length, g.rest.length])).toEqual([
-      ["scale-rewritten", 3, 197],
-      ["zero-window", 3, 397],
-      ["scale-unverified", 3, 97],
+    expect(groups.map((g) => [g.id, g.count, g.full.length, g.rest.length])).toEqual([
+      ["scale-rewritten", 200, 3, 197],
+      ["zero-window", 400, 3, 397],
+      ["scale-unverified", 100, 3, 97],
     ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Memory follows live connections: streamed writers, the worst-connections digest, the spill.
+
+describe("bounded reports", () => {
+  /** The 10,000-connection report fed to a digest in the order the analysis would finish them. */
+  function digestOf(report: AnalysisReport, keep: number): WorstConnections {
+    const digest = new WorstConnections(keep);
+    const byConn = new Map<string, Finding[]>();
+    for (const f of report.findings) byConn.set(f.connection, [...(byConn.get(f.connection) ?? []), f]);
+    for (const c of report.connections) digest.add(c, byConn.get(c.id) ?? []);
+    return digest;
+  }
+
+  it("the digest keeps the worst 50 of 10,000 connections and a few findings per id, with exact totals", () => {
+    const full = manyReport();
+    const digest = digestOf(full, 50).report(full);
+    expect(digest.connections).toHaveLength(50);
+    const worst = worstByConnection(full.findings);
+    expect(worstFirst(digest.connections, worstByConnection(digest.findings)).map((c) => c.id)).toEqual(
+      worstFirst(full.connections, worst)
+        .slice(0, 50)
+        .map((c) => c.id),
+    );
+    // Per id: the first 3 + 50 findings, plus those of the kept connections; nothing more.
+    expect(digest.findings.length).toBeLessThanOrEqual(3 * (FINDINGS_IN_FULL_PER_ID + FINDINGS_LISTED_PER_ID) + 50 * 3);
+    expect(digest.totals).toEqual(totalsOf(full.connections, full.findings));
+    expect(digest.totals!.verdicts.map((v) => [v.verdict, v.connections])).toEqual([
+      ["scale-rewritten", 200],
+      ["zero-window", 400],
+      ["scale-unverified", 100],
+      ["ok", 9300],
+    ]);
+    expect(groupFindings(digest).map((g) => [g.id, g.count, g.full.length])).toEqual([
+      ["scale-rewritten", 200, 3],
+      ["zero-window", 400, 3],
+      ["scale-unverified", 100, 3],
+    ]);
+  });
+
+  it("the terminal table and Markdown of the digest are those of the whole report", () => {
+    const full = manyReport();
+    const digest = digestOf(full, 50).report(full);
+    expect(renderTable(digest, { color: NO_COLOR, width: 100 })).toBe(
+      renderTable(full, { color: NO_COLOR, width: 100 }),
+    );
+    expect(renderMarkdown(digest)).toBe(renderMarkdown(full));
+    const top5 = digestOf(full, 5).report(full);
+    expect(renderTable(top5, { color: NO_COLOR, width: 100, top: 5 })).toBe(
+      renderTable(full, { color: NO_COLOR, width: 100, top: 5 }),
+    );
+    // HTML lists the kept connections and says where the others are.
+    const html = renderHtml(digest);
+    expect(html).toContain("The 50 worst of 10000 connections");
+    expect(html).toContain("10000 connections, 700 findings");
+  });
+
+  it("the JSON writer streams the connections array as connections finish; the findings follow it", () => {
+    const writer = new JsonReportWriter("warn");
+    const seen: string[] = [];
+    for (let n = 1; n <= 3; n++) {
+      writer.add(connection(n), n === 2 ? [finding("c2"), finding("c2", { id: "zero-window", severity: "warn" })] : []);
+      seen.push(piecesText(writer.take()));
+    }
+    expect(seen[0]).toMatch(/^\{\n {2}"schemaVersion": 1,\n {2}"connections": \[\n {4}\{"id":"c1",/);
+    expect(seen[1]).toMatch(/^,\n {4}\{"id":"c2",/);
+    expect(seen.join("")).not.toContain('"findings"');
+    const doc = JSON.parse(seen.join("") + piecesText(writer.end(model([], []))));
+    expect(validateReport(doc), JSON.stringify(validateReport.errors)).toBe(true);
+    expect(doc.connections.map((c: ConnectionSummary) => c.id)).toEqual(["c1", "c2", "c3"]);
+    expect(doc.findings.map((f: Finding) => f.id)).toEqual(["scale-rewritten", "zero-window"]);
+    expect(doc.summary.verdicts).toEqual({ "scale-rewritten": 1, ok: 2 });
+    expect(doc).toMatchObject({ failOn: "warn", exitStatus: 1 });
+    expect(Object.keys(doc)).toEqual([
+      "schemaVersion",
+      "connections",
+      "findings",
+      "inputs",
+      "summary",
+      "failOn",
+      "exitStatus",
+    ]);
+  });
+
+  it("a spill past its memory limit goes to an unnamed temporary file and comes back byte for byte", () => {
+    const before = readdirSync(tmpdir()).filter((n) => n.startsWith("wscale-"));
+    const spill = new Spill(1000);
+    const pieces = Array.from({ length: 50 }, (_, i) => Buffer.from(`${"é".repeat(i)}${i},`));
+    for (const p of pieces) spill.push(p);
+    expect(spill.size).toBe(Buffer.concat(pieces).length);
+    // Nothing is left under a name while the spill is open.
+    expect(readdirSync(tmpdir()).filter((n) => n.startsWith("wscale-"))).toEqual(before);
+    expect(Buffer.concat([...spill.drain()])).toEqual(Buffer.concat(pieces));
+    expect(spill.size).toBe(0);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// One event schema: the real output of `analyze` and `live`, every record checked.
+
+function wscale(args: string[], input?: Buffer) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    input,
+    encoding: "utf8",
+    timeout: 60_000,
+    maxBuffer: 1 << 28,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function records(ndjson: string): { type: string; [k: string]: unknown }[] {
+  expect(ndjson.endsWith("\n")).toBe(true);
+  return ndjson
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+}
+
+describe("one event schema for analyze and live", () => {
+  const NAMES = ["rewrite-syn-0.client.pcap", "strip-synack.client.pcap", "zero-window.server.pcap"];
+
+  it("analyze --format ndjson: every record valid for its type, the same objects as --format json", () => {
+    const paths = NAMES.map(CAP);
+    const nd = wscale(["analyze", ...paths, "--format", "ndjson", "--fail-on", "warn"]);
+    const js = wscale(["analyze", ...paths, "--format", "json", "--fail-on", "warn"]);
+    expect(nd.code, nd.stderr).toBe(1);
+    expect(js.code, js.stderr).toBe(1);
+    const recs = records(nd.stdout);
+    for (const r of recs) expectRecord(r);
+    const doc = JSON.parse(js.stdout);
+    expect(validateReport(doc), JSON.stringify(validateReport.errors)).toBe(true);
+    const strip = ({ type: _, ...rest }: { type: string }) => rest;
+    expect(recs.filter((r) => r.type === "connection").map(strip)).toEqual(doc.connections);
+    expect(recs.filter((r) => r.type === "finding").map(strip)).toEqual(doc.findings);
+    const { connections: _c, findings: _f, ...end } = doc;
+    expect(recs.at(-1)).toEqual({ type: "report", ...end });
+    // The summary counts exactly what the records carry.
+    const findings = recs.filter((r) => r.type === "finding") as unknown as Finding[];
+    const byId: Record<string, number> = {};
+    for (const f of findings) byId[f.id] = (byId[f.id] ?? 0) + 1;
+    expect(doc.summary.connections).toBe(3);
+    expect(doc.summary.findings.total).toBe(findings.length);
+    expect(doc.summary.findingIds).toEqual(byId);
+    expect(doc.summary.verdicts["scale-rewritten"]).toBe(1);
+    expect(Object.values(doc.summary.verdicts as Record<string, number>).reduce((a, b) => a + b)).toBe(3);
+  });
+
+  it("live --format ndjson: handshake, finding, connection and report records of the same shapes and values", () => {
+    for (const name of NAMES) {
+      const pcap = readFileSync(CAP(name));
+      const live = wscale(["live", "-", "--format", "ndjson", "--fail-on", "never"], pcap);
+      const file = wscale(["analyze", CAP(name), "--format", "ndjson", "--fail-on", "never"]);
+      expect(live.code, live.stderr).toBe(0);
+      const recs = records(live.stdout);
+      for (const r of recs) expectRecord(r);
+      expect(recs[0]!.type, name).toBe("handshake");
+      expect(recs.at(-1)!.type).toBe("report");
+      // The finished connection is the same object whether the capture came from a pipe or a file.
+      const fileRecs = records(file.stdout);
+      expect(recs.filter((r) => r.type === "connection")).toEqual(fileRecs.filter((r) => r.type === "connection"));
+      const ids = (rs: typeof recs) =>
+        rs
+          .filter((r) => r.type === "finding")
+          .map((r) => r.id)
+          .sort();
+      expect(ids(recs)).toEqual(ids(fileRecs));
+      expect(recs.at(-1)!.summary).toEqual(fileRecs.at(-1)!.summary);
+    }
   });
 });
 

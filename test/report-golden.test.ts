@@ -4,12 +4,14 @@
  *   UPDATE_GOLDEN=1 npx vitest run test/report-golden.test.ts
  * and review the diff.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type AnalysisReport, analyze } from "../src/analysis/analyze.js";
 import { CSV_COLUMNS, renderCsv } from "../src/report/csv.js";
 import { renderMarkdown } from "../src/report/markdown.js";
+import { BIN } from "./helpers/bin.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const GOLDEN = join(ROOT, "test/golden");
@@ -38,6 +40,21 @@ describe("golden CSV and Markdown", () => {
     const stem = name.replace(/\.pcap(ng)?$/, "");
     it(`${name}: CSV`, async () => golden(`${stem}.csv`, renderCsv(await reportOf(name))));
     it(`${name}: Markdown`, async () => golden(`${stem}.md`, renderMarkdown(await reportOf(name))));
+    // The command streams CSV row by row and keeps only the worst connections for Markdown: the same text.
+    it(`${name}: the command writes the same CSV and Markdown`, () => {
+      for (const [format, ext] of [
+        ["csv", "csv"],
+        ["md", "md"],
+      ]) {
+        const r = spawnSync(process.execPath, [BIN, "analyze", `captures/${name}`, "--format", format!], {
+          cwd: ROOT,
+          encoding: "utf8",
+          env: { ...process.env, NO_COLOR: "1" },
+        });
+        expect(r.status, r.stderr).not.toBe(2);
+        expect(r.stdout).toBe(readFileSync(join(GOLDEN, `${stem}.${ext}`), "utf8"));
+      }
+    });
   }
 
   it("the CSV has the header row, one row per connection, CRLF line ends and the same field count everywhere", async () => {

@@ -11,7 +11,8 @@ import { FrameSegmentSource, type SegmentSource } from "../decode/segment-source
 import { TcpdumpTextSource } from "../decode/tcpdump-text.js";
 import { evaluateFindings } from "../findings/evaluate.js";
 import type { Finding } from "../findings/finding.js";
-import { FindingSampler } from "../findings/sampler.js";
+import { FindingSampler, isSampled } from "../findings/sampler.js";
+import type { ReportTotals } from "./tally.js";
 
 export const SCHEMA_VERSION = 1;
 
@@ -31,29 +32,49 @@ export interface InputSummary {
   duplicates?: { of: number; records: number };
 }
 
-/** Everything one run found: the model every report format is rendered from. */
-export interface AnalysisReport {
+/** What a run read: its inputs (connections and findings went to `onConnection` as they finished). */
+export interface AnalysisRun {
   schemaVersion: number;
   inputs: InputSummary[];
-  connections: ConnectionSummary[];
-  findings: Finding[];
   /** Inputs that could not be read at all: the others were analysed, and the command exits 2. */
   unreadable?: { path: string; offset: number | null; message: string }[];
+}
+
+/** Everything one run found: the model every report format is rendered from. */
+export interface AnalysisReport extends AnalysisRun {
+  /** Every connection; or, with `totals`, the worst ones a report keeps (in the analysis' order). */
+  connections: ConnectionSummary[];
+  /** Every finding; or, with `totals`, those of the kept connections and the first few of each id. */
+  findings: Finding[];
+  /** Exact counts when `connections` and `findings` hold only part of the run. */
+  totals?: ReportTotals;
+  /** With `totals`: the connections of findings a report shows in full that are not among `connections`. */
+  related?: ConnectionSummary[];
 }
 
 export interface AnalyzeOptions {
   idleTimeout: number;
   /** Keep per-connection time series for charts (the HTML report). */
   timeline?: boolean;
-  /** Live mode hooks: a handshake completed, a connection was finalised, a finding was made. */
+  /** A handshake completed (live mode prints it). */
   onHandshake?(conn: Connection): void;
+  /**
+   * A connection was finalised: its summary and findings, handed over once (the analysis keeps
+   * nothing of it). Called from inside the read loop; the work it buffers is written in drain().
+   */
   onConnection?(summary: ConnectionSummary, findings: Finding[]): void;
-  /** Findings given once for many connections (a repeated note, summarised), at the end of the input. */
-  onSampledFindings?(findings: Finding[]): void;
+  /**
+   * Called between reads, every 4096 segments and between batches of the connections finalised
+   * at the end: write out what onConnection buffered. The analysis waits for the promise, so a
+   * slow consumer holds it back instead of letting output pile up in memory.
+   */
+  drain?(): Promise<void> | undefined;
   /** Called now and then with the packets read so far (progress display). */
   onProgress?(packets: number, connections: number): void;
   /** Called after each read with a way to list the connections still open (live mode evaluates them early). */
   onRead?(live: () => Iterable<Connection>, packets: number): void;
+  /** Reuse finished connections' objects (default true; tests compare with false). */
+  reuseConnections?: boolean;
   /** Resolves when reading should stop early (live mode after SIGINT grace). */
   stop?: Promise<void>;
   stdin?: NodeJS.ReadableStream;
@@ -80,25 +101,34 @@ export function createSource(format: CaptureFormat): SegmentSource {
 }
 
 /**
- * Read every input once, in order of timestamp when there are several, and return the report
- * model. Connections are finalised (and findings evaluated) as they close or go idle, so memory
- * follows the live connections. Throws InputError only for an input that cannot be read at all.
+ * Read every input once, in order of timestamp when there are several, and hand each connection
+ * to `opts.onConnection` as it is finalised (closed or idle), with its findings: memory follows
+ * the live connections. Connections still open at the end are handed over in the order they
+ * started. Throws InputError only for an input that cannot be read at all.
  */
-export async function analyze(paths: (string | OpenedInput)[], opts: AnalyzeOptions): Promise<AnalysisReport> {
-  const connections: ConnectionSummary[] = [];
-  const findings: Finding[] = [];
-  const sampler = new FindingSampler();
+export async function analyzeStream(paths: (string | OpenedInput)[], opts: AnalyzeOptions): Promise<AnalysisRun> {
+  // A connection with a sampled note waits until the sampler knows whether it keeps it.
+  const sampler = new FindingSampler<ConnectionSummary>();
+  const report = (ready: { conn: ConnectionSummary; findings: Finding[] }[]) => {
+    for (const r of ready) opts.onConnection?.(r.conn, r.findings);
+  };
   const tracker: ConnectionTracker = new ConnectionTracker({
     idleTimeout: opts.idleTimeout,
     timeline: opts.timeline,
+    // Nothing below keeps a Connection past onFinal: its objects serve the next one.
+    reuse: opts.reuseConnections ?? true,
     onHandshake: opts.onHandshake,
     onFinal(conn) {
       const summary = summarize(conn);
-      const found = sampler.add(evaluateFindings(conn, summary, tracker.servers));
-      if (summary.timeline && conn.timeline) markFindings(summary.timeline, conn, found);
-      connections.push(summary);
-      findings.push(...found);
-      opts.onConnection?.(summary, found);
+      const found = evaluateFindings(conn, summary, tracker.servers);
+      // Charted now (the Connection is reused next): the findings reported whatever the sampler decides.
+      if (summary.timeline && conn.timeline)
+        markFindings(
+          summary.timeline,
+          conn,
+          found.filter((f) => !isSampled(f)),
+        );
+      report(sampler.add(summary, found));
     },
   });
   const inputs: Input[] = [];
@@ -120,31 +150,46 @@ export async function analyze(paths: (string | OpenedInput)[], opts: AnalyzeOpti
   });
   if (inputs.length === 1) await runSingle(inputs[0]!, tracker, opts, stopped);
   else await runMerged(inputs, tracker, opts, stopped);
-  tracker.flush();
-  const sampled = sampler.finish();
-  findings.push(...sampled);
-  opts.onSampledFindings?.(sampled);
+  const summaries = inputs.map((i) => {
+    if (i.source.error && i.segments === 0) {
+      throw new InputError(i.opened.path, i.source.error.offset, i.source.error.message);
+    }
+    return {
+      path: i.opened.path,
+      format: i.opened.format,
+      gzip: i.opened.gzip,
+      linkTypes: [...i.source.linkTypes],
+      packets: i.source.packets,
+      tcpSegments: i.segments,
+      skipped: i.source.skipped(),
+      warnings: [...i.opened.warnings, ...i.source.warnings, ...(i.source.error ? [i.source.error] : [])],
+    };
+  });
+  // What is still open, a batch at a time so that its output is written as it goes.
+  while (tracker.flush(FLUSH_BATCH) > 0) await opts.drain?.();
+  report(sampler.finish());
+  await opts.drain?.();
+  return { schemaVersion: SCHEMA_VERSION, inputs: summaries };
+}
+
+/**
+ * The whole report in memory, every connection (in the order they started) and finding: for
+ * compare and vantage points, which match connections across captures, and for tests. The CLI
+ * streams a single input instead.
+ */
+export async function analyze(paths: (string | OpenedInput)[], opts: AnalyzeOptions): Promise<AnalysisReport> {
+  const connections: ConnectionSummary[] = [];
+  const findings: Finding[] = [];
+  const run = await analyzeStream(paths, {
+    ...opts,
+    onConnection(summary, found) {
+      connections.push(summary);
+      findings.push(...found);
+      opts.onConnection?.(summary, found);
+    },
+  });
   connections.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    inputs: inputs.map((i) => {
-      if (i.source.error && i.segments === 0) {
-        throw new InputError(i.opened.path, i.source.error.offset, i.source.error.message);
-      }
-      return {
-        path: i.opened.path,
-        format: i.opened.format,
-        gzip: i.opened.gzip,
-        linkTypes: [...i.source.linkTypes],
-        packets: i.source.packets,
-        tcpSegments: i.segments,
-        skipped: i.source.skipped(),
-        warnings: [...i.opened.warnings, ...i.source.warnings, ...(i.source.error ? [i.source.error] : [])],
-      };
-    }),
-    connections,
-    findings,
-  };
+  return { ...run, connections, findings };
 }
 
 /** Mark each finding on the chart at its last evidence frame: where the proof is complete. */
@@ -157,6 +202,13 @@ function markFindings(timeline: Timeline, conn: Connection, found: Finding[]): v
 }
 
 const PROGRESS_EVERY = 1 << 16;
+/**
+ * Output is handed on every 4096 segments too, not only between reads: a 4 MiB read of short
+ * connections finishes thousands of them, megabytes of NDJSON that would wait in memory.
+ */
+const DRAIN_MASK = (1 << 12) - 1;
+/** Connections still open at the end are finalised this many at a time. */
+const FLUSH_BATCH = 512;
 
 interface Stop {
   value: boolean;
@@ -169,10 +221,10 @@ async function runSingle(input: Input, tracker: ConnectionTracker, opts: Analyze
   let n = 0;
   let nextProgress = PROGRESS_EVERY;
   for (;;) {
-    const more = await nextChunk(input, stopped);
+    const more = await nextChunk(input, stopped, opts);
     while (source.next(seg)) {
       tracker.segment(seg);
-      n++;
+      if ((++n & DRAIN_MASK) === 0 && opts.drain) await opts.drain();
     }
     if (!more || stopped.value || source.error) break;
     if (opts.onProgress && source.packets >= nextProgress) {
@@ -199,7 +251,7 @@ async function runMerged(inputs: Input[], tracker: ConnectionTracker, opts: Anal
     let best: Input | null = null;
     let bestTime = Number.POSITIVE_INFINITY;
     for (const input of inputs) {
-      if (!input.pending) await advance(input, stopped);
+      if (!input.pending) await advance(input, stopped, opts);
       if (!input.pending) continue;
       const t = Number.isNaN(input.seg.time)
         ? Number.NEGATIVE_INFINITY
@@ -213,11 +265,12 @@ async function runMerged(inputs: Input[], tracker: ConnectionTracker, opts: Anal
     if (opts.keep === undefined || opts.keep(best.seg)) tracker.segment(best.seg);
     best.segments++;
     best.pending = false;
-    if (opts.onProgress && ++packets % PROGRESS_EVERY === 0) opts.onProgress(packets, tracker.started);
+    if ((++packets & DRAIN_MASK) === 0 && opts.drain) await opts.drain();
+    if (opts.onProgress && packets % PROGRESS_EVERY === 0) opts.onProgress(packets, tracker.started);
   }
 }
 
-async function advance(input: Input, stopped: Stop): Promise<void> {
+async function advance(input: Input, stopped: Stop, opts: AnalyzeOptions): Promise<void> {
   const index = input.seg.input;
   for (;;) {
     if (input.source.next(input.seg)) {
@@ -226,7 +279,7 @@ async function advance(input: Input, stopped: Stop): Promise<void> {
       return;
     }
     if (input.done) return;
-    if (input.source.error || stopped.value || !(await nextChunk(input, stopped))) endInput(input);
+    if (input.source.error || stopped.value || !(await nextChunk(input, stopped, opts))) endInput(input);
   }
 }
 
@@ -235,8 +288,9 @@ async function advance(input: Input, stopped: Stop): Promise<void> {
  * read error in the middle (a gzip stream cut short, an I/O error) keeps what was read and
  * becomes a warning.
  */
-async function nextChunk(input: Input, stopped: Stop): Promise<boolean> {
+async function nextChunk(input: Input, stopped: Stop, opts: AnalyzeOptions): Promise<boolean> {
   const { opened, source } = input;
+  await opts.drain?.();
   // A live pipe may stay silent: a stop request must not wait for its next bytes.
   const read = (buf: Uint8Array, offset: number, length: number) => {
     const r = opened.read(buf, offset, length);

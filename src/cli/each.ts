@@ -7,11 +7,12 @@
  */
 import { mkdir } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { InputSummary } from "../analysis/analyze.js";
+import { type InputSummary, SCHEMA_VERSION } from "../analysis/analyze.js";
 import { type PeekedInput, peekInputs, type UnreadableInput } from "../analysis/inputs.js";
 import type { JobPool } from "../analysis/jobs.js";
-import type { SeverityCounts } from "../report/model.js";
-import { ReportTally, reportLine } from "../report/ndjson.js";
+import { Tally } from "../analysis/tally.js";
+import { reportEnd, type SeverityCounts } from "../report/model.js";
+import { ndjsonLine } from "../report/ndjson.js";
 import type { AnalyzeArgs, Format } from "./commands/analyze.js";
 import {
   type JobAnalyzeOptions,
@@ -174,16 +175,16 @@ async function mergedStream(
         ).catch((e: unknown) => lateFailure(e, input, unreadable));
       }),
     );
-    const tally = new ReportTally();
+    const tally = new Tally();
     const all: InputSummary[] = [];
     for (const r of results) {
       if (r === null) continue;
       all.push(...r.inputs);
-      tally.connections += r.tally.connections;
-      for (const s of ["error", "warn", "info"] as const) tally.findings[s] += r.tally.findings[s];
-      for (const [v, n] of Object.entries(r.tally.verdicts)) tally.verdicts[v] = (tally.verdicts[v] ?? 0) + n;
+      tally.merge(r.totals);
     }
-    write(reportLine(all, tally, args.failOn));
+    // The same closing record as one input's stream (schema/report.record.schema.json).
+    const end = { schemaVersion: SCHEMA_VERSION, inputs: all, ...(unreadable.length > 0 ? { unreadable } : {}) };
+    write(ndjsonLine("report", reportEnd(end, tally.totals(), args.failOn)));
     await pending;
     await out.close();
     return { inputs: all, counts: { ...tally.findings } };

@@ -3,17 +3,18 @@
  * the main thread when its input can only be read there. Arguments and results are plain data.
  */
 import { Chalk } from "chalk";
-import type { AnalyzeOptions, InputSummary } from "../analysis/analyze.js";
+import { type AnalyzeOptions, analyzeStream, type InputSummary } from "../analysis/analyze.js";
 import type { JobHandler } from "../analysis/jobs.js";
 import type { CopyDelay } from "../analysis/same-traffic.js";
+import { type ReportTotals, Tally } from "../analysis/tally.js";
 import { analyseView } from "../analysis/view.js";
+import { WorstConnections } from "../analysis/worst-connections.js";
 import type { OpenedInput } from "../capture/open.js";
-import type { ConnectionSummary } from "../connections/summary.js";
 import type { Severity } from "../findings/finding.js";
-import { type SeverityCounts, severityCounts } from "../report/model.js";
-import { connectionLine, findingLine, ReportTally } from "../report/ndjson.js";
+import { DEFAULT_TOP, type SeverityCounts } from "../report/model.js";
+import { ndjsonLine } from "../report/ndjson.js";
 import { renderTable } from "../report/table.js";
-import { type Format, renderReport } from "./commands/analyze.js";
+import { type Format, renderReport, streamedWriter } from "./commands/analyze.js";
 
 /** What of AnalyzeOptions crosses to a worker (no callbacks, no streams). */
 export interface JobAnalyzeOptions {
@@ -39,13 +40,33 @@ export interface RenderedReport {
 
 const BATCH = 256;
 
-/** Analyse one input and render its report (the `--each` formats). */
+/**
+ * Analyse one input and render its report (the `--each` formats), as the single-input `analyze`
+ * does: json, ndjson and csv written as connections finish, the others from the worst
+ * connections (a bounded heap). The pieces are what the file will hold.
+ */
 export async function reportJob(
   input: string | OpenedInput,
   options: AnalyzeOptions,
   render: RenderArgs,
 ): Promise<RenderedReport> {
-  const { report } = await analyseView([input], options);
+  const pieces: (string | Uint8Array)[] = [];
+  const writer = streamedWriter(render.format, render.failOn);
+  if (writer) {
+    const run = await analyzeStream([input], {
+      ...options,
+      onConnection: (summary, found) => writer.add(summary, found),
+      drain() {
+        pieces.push(...writer.take(false));
+        return undefined;
+      },
+    });
+    pieces.push(...writer.end(run));
+    return { pieces, inputs: run.inputs, counts: { ...writer.tally.findings } };
+  }
+  const worst = new WorstConnections(render.top ?? DEFAULT_TOP);
+  const run = await analyzeStream([input], { ...options, onConnection: (s, f) => worst.add(s, f) });
+  const report = worst.report(run);
   const text =
     render.format === "table"
       ? renderTable(report, { color: new Chalk({ level: render.colorLevel }), top: render.top, width: render.width })
@@ -56,14 +77,9 @@ export async function reportJob(
           color: false,
           files: [],
         });
-  const pieces: (string | Uint8Array)[] = [];
   if (typeof text === "string") pieces.push(text);
   else for await (const piece of text) pieces.push(piece);
-  return {
-    pieces,
-    inputs: report.inputs,
-    counts: severityCounts(report.findings),
-  };
+  return { pieces, inputs: report.inputs, counts: { ...worst.tally.findings } };
 }
 
 /** Where one input's lines go in the merged NDJSON stream: it is input `input` of `inputs`. */
@@ -72,12 +88,10 @@ export interface StreamSlot {
   inputs: number;
 }
 
-/** The counts of the closing `report` line, for one input. */
-export type StreamTally = Pick<ReportTally, "connections" | "findings" | "verdicts">;
-
 export interface StreamResult {
   inputs: InputSummary[];
-  tally: StreamTally;
+  /** The counts of the closing `report` line, for this input. */
+  totals: ReportTotals;
 }
 
 /**
@@ -91,14 +105,14 @@ export async function streamJob(
   slot: StreamSlot,
   post: (lines: string) => void,
 ): Promise<StreamResult> {
-  const tally = new ReportTally();
+  const tally = new Tally();
   let lines = "";
-  const { report } = await analyseView([input], {
+  const run = await analyzeStream([input], {
     ...options,
     onConnection(summary, found) {
       const id = `c${(Number(summary.id.slice(1)) - 1) * slot.inputs + slot.input + 1}`;
-      lines += connectionLine({ ...summary, id, input: slot.input } as ConnectionSummary);
-      for (const f of found) lines += findingLine({ ...f, connection: id });
+      lines += ndjsonLine("connection", { ...summary, id, input: slot.input });
+      for (const f of found) lines += ndjsonLine("finding", { ...f, connection: id });
       tally.add(summary, found);
       if (tally.connections % BATCH === 0) {
         post(lines);
@@ -107,8 +121,7 @@ export async function streamJob(
     },
   });
   if (lines !== "") post(lines);
-  const { connections, findings, verdicts } = tally;
-  return { inputs: report.inputs, tally: { connections, findings, verdicts } };
+  return { inputs: run.inputs, totals: tally.totals() };
 }
 
 export const JOB_HANDLERS: Record<string, JobHandler> = {

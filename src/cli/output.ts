@@ -37,8 +37,12 @@ export class OutputError extends Error {
 export interface ReportOutput {
   /** The report goes to our stdout (colour and terminal width may apply). */
   readonly toStdout: boolean;
-  /** Write these pieces; resolves when the destination can take more (it waits for a slow reader). */
-  write(text: ReportText): Promise<void>;
+  /**
+   * Write these pieces; resolves when the destination can take more (it waits for a slow reader).
+   * `written` is called with each Uint8Array piece once the output no longer needs it (a streamed
+   * report reuses its buffers).
+   */
+  write(text: ReportText, written?: (piece: Uint8Array) => void): Promise<void>;
   /** Everything is written: flush, and put a replaced file in place. */
   close(): Promise<void>;
   /** Give up: a temporary file is removed and the target stays as it was. */
@@ -224,9 +228,13 @@ class StreamOutput implements ReportOutput {
     readonly toStdout: boolean,
   ) {}
 
-  async write(text: ReportText): Promise<void> {
+  async write(text: ReportText, written?: (piece: Uint8Array) => void): Promise<void> {
     for await (const piece of typeof text === "string" ? [text] : text) {
-      if (!this.stream.write(piece)) await new Promise((r) => this.stream.once("drain", r));
+      const more =
+        written && typeof piece !== "string"
+          ? this.stream.write(piece, () => written(piece))
+          : this.stream.write(piece);
+      if (!more) await new Promise((r) => this.stream.once("drain", r));
     }
   }
 
@@ -249,8 +257,11 @@ class DescriptorOutput implements ReportOutput {
     protected readonly handle: FileHandle | null,
   ) {}
 
-  async write(text: ReportText): Promise<void> {
-    for await (const piece of typeof text === "string" ? [text] : text) await this.writePiece(piece);
+  async write(text: ReportText, written?: (piece: Uint8Array) => void): Promise<void> {
+    for await (const piece of typeof text === "string" ? [text] : text) {
+      await this.writePiece(piece);
+      if (written && typeof piece !== "string") written(piece);
+    }
   }
 
   private async writePiece(piece: string | Uint8Array): Promise<void> {

@@ -15,6 +15,12 @@ export class AckHistory {
   private head = 0;
   count = 0;
 
+  /** Back to a new one's state (a reused connection): entries past `count` are never read. */
+  reset(): void {
+    this.head = 0;
+    this.count = 0;
+  }
+
   /** The endpoint sent `ack` with raw window `win`; only advances (and window updates of the latest ack) are kept. */
   push(ack: number, win: number): void {
     if (this.count > 0) {

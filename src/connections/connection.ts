@@ -1,5 +1,6 @@
 import { ACK, FIN, OptionsState, RST, SYN, type TcpSegment } from "../decode/segment.js";
 import { Endpoint, type SynInfo } from "./endpoint.js";
+import { fieldCopier } from "./field-copier.js";
 import { seqAfter, seqDiff } from "./seq.js";
 import type { TimelineRecorder } from "./timeline.js";
 import {
@@ -80,6 +81,13 @@ export class Connection {
   constructor() {
     this.client.peer = this.server;
     this.server.peer = this.client;
+  }
+
+  /** Back to the state of a new Connection, keeping its two Endpoint objects (the tracker reuses it). */
+  reset(): void {
+    resetConnection(this);
+    this.client.reset();
+    this.server.reset();
   }
 
   get handshake(): HandshakeState {
@@ -489,3 +497,6 @@ function sameOptions(a: SynInfo, b: SynInfo): boolean {
     JSON.stringify(a.wscale) === JSON.stringify(b.wscale)
   );
 }
+
+/** Copies a new Connection's fields but its two Endpoint objects. */
+const resetConnection = fieldCopier(new Connection(), ["client", "server"]);

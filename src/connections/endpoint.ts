@@ -1,6 +1,7 @@
 import type { TcpSegment } from "../decode/segment.js";
 import { AckHistory } from "./ack-history.js";
 import { formatAddress } from "./address.js";
+import { fieldCopier } from "./field-copier.js";
 import { SeqHoles } from "./holes.js";
 import { UNKNOWN, type WscaleOffer } from "./wscale.js";
 
@@ -218,6 +219,20 @@ export class Endpoint {
     return this.ipVersion === 6 ? `[${ip}]:${this.port}` : `${ip}:${this.port}`;
   }
 
+  /**
+   * Back to the state of a new Endpoint, keeping its address array and peer: the tracker reuses
+   * finalised connections, so that a capture of a million connections does not leave a million
+   * dead ones for the old-generation garbage collector (see bench/README.md).
+   */
+  reset(): void {
+    resetEndpoint(this);
+    this.addr.fill(0);
+    this.holes.reset();
+    this.acks.reset();
+    this.recent.fill(0);
+    this.flightsWithin.fill(0);
+  }
+
   copyAddress(seg: TcpSegment, fromSource: boolean): void {
     const a = fromSource ? seg.src : seg.dst;
     this.addr.set(a);
@@ -388,3 +403,6 @@ export class Endpoint {
     }
   }
 }
+
+/** Copies a new Endpoint's fields but its own arrays (reset in place) and peer. */
+const resetEndpoint = fieldCopier(new Endpoint(), ["addr", "peer", "holes", "acks", "recent", "flightsWithin"]);

@@ -1,3 +1,4 @@
+import { fieldCopier } from "./field-copier.js";
 import { seqDiff } from "./seq.js";
 
 /** More open holes than this at once: the oldest is given up (the capture is too poor to track). */
@@ -25,6 +26,11 @@ export class SeqHoles {
   private missedStart = 0;
   private missedEnd = 0;
   private missedAt = Number.NaN;
+
+  /** Back to a new one's state (a reused connection): the arrays hold nothing past `count`. */
+  reset(): void {
+    resetHoles(this);
+  }
 
   /** [start, end) was skipped by a segment seen at time t. */
   open(start: number, end: number, t: number): void {
@@ -140,3 +146,5 @@ export class SeqHoles {
     this.count++;
   }
 }
+
+const resetHoles = fieldCopier(new SeqHoles(), ["start", "end", "opened"]);

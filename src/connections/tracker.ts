@@ -15,7 +15,17 @@ export interface TrackerOptions {
   onHandshake?(conn: Connection): void;
   /** Record time series for charts (bounded per connection). */
   timeline?: boolean;
+  /**
+   * Reuse the objects of finalised connections for new ones: the Connection handed to onFinal is
+   * reset when onFinal returns, so onFinal must keep nothing of it (the analysis keeps its summary
+   * and findings, plain data). Saves the old-generation garbage of one dead connection per
+   * connection (default false).
+   */
+  reuse?: boolean;
 }
+
+/** Finalised connections kept for reuse, at most: enough to cover a burst, bounded when traffic calms. */
+const POOL = 4096;
 
 const INITIAL_BUCKETS = 1024;
 /** How often (capture seconds) to look for idle and closed connections. */
@@ -52,6 +62,11 @@ export class ConnectionTracker {
   /** The connection of the previous segment. */
   private last: Connection | null = null;
   private readonly linger: number;
+  /** Finalised connections, reset, waiting to be reused: their objects are already in the old generation. */
+  private readonly pool: Connection[] = [];
+  /** The connections flush() finalises, in order, and how far it got. */
+  private ending: Connection[] | null = null;
+  private endingAt = 0;
   /** What each server's SYN-ACKs carried, across connections. */
   readonly servers = new ServerProfiles();
 
@@ -110,11 +125,21 @@ export class ConnectionTracker {
     }
   }
 
-  /** Finalise everything still open (end of input). */
-  flush(): void {
-    for (const list of [this.closed, this.parked, this.open]) {
-      while (list.head !== null) this.finalise(list.head);
+  /**
+   * Finalise what is still open (end of input), in the order the connections started: all of it,
+   * or at most `max` per call (the caller writes out each batch's reports in between). Returns
+   * how many are left.
+   */
+  flush(max = Number.POSITIVE_INFINITY): number {
+    this.ending ??= [...this.liveConnections()].sort((a, b) => a.seq - b.seq);
+    const end = Math.min(this.ending.length, this.endingAt + max);
+    while (this.endingAt < end) this.finalise(this.ending[this.endingAt++]!);
+    const left = this.ending.length - this.endingAt;
+    if (left === 0) {
+      this.ending = null;
+      this.endingAt = 0;
     }
+    return left;
   }
 
   /**
@@ -175,7 +200,7 @@ export class ConnectionTracker {
   }
 
   private create(seg: TcpSegment, h: number): Connection {
-    const conn = new Connection();
+    const conn = this.pool.pop() ?? new Connection();
     conn.seq = this.nextSeq++;
     if (this.opts.timeline) conn.timeline = new TimelineRecorder();
     conn.firstTime = seg.time;
@@ -214,6 +239,11 @@ export class ConnectionTracker {
     this.count--;
     conn.finish();
     this.opts.onFinal(conn);
+    // onFinal took what it needed (summaries and findings are plain data): the objects can serve again.
+    if (this.opts.reuse === true && this.pool.length < POOL) {
+      conn.reset();
+      this.pool.push(conn);
+    }
   }
 
   private sweep(now: number): void {

@@ -1,62 +1,107 @@
-/** The document is handed out in pieces of about this many bytes. */
-const PIECE = 1 << 20;
-
 /**
- * A report (analyze's or compare's) as a JSON document in UTF-8 pieces, one array element at a
- * time, so that a report of 60,000 connections never exists as one string (that alone took more
- * memory than the analysis). Each connection, finding and input is one compact line: half the
- * bytes of indented JSON, twice as fast to write, and `grep c123` finds a connection whole. Each
- * line is encoded straight into the current piece: no rope of strings to flatten and encode again
- * at write time.
+ * The JSON report: one document, each connection, finding and input on one compact line (half the
+ * bytes of indented JSON, twice as fast to write, and `grep c123` finds a connection whole).
  */
+import type { AnalysisReport, AnalysisRun } from "../analysis/analyze.js";
+import { Tally } from "../analysis/tally.js";
+import type { ConnectionSummary } from "../connections/summary.js";
+import type { Finding } from "../findings/finding.js";
+import { type FailOn, reportEnd } from "./model.js";
+import { PIECE, PieceWriter } from "./pieces.js";
+import { Spill } from "./spill.js";
+import { type ReportWriter, writeReport } from "./stream.js";
+
+/** Any report object (compare's too) as a JSON document in UTF-8 pieces, one array element per line. */
 export function* renderJson(report: object): Generator<Uint8Array> {
   const out = new PieceWriter();
   const entries = Object.entries(report).filter(([, v]) => v !== undefined);
   out.text("{\n");
   for (const [i, [key, value]] of entries.entries()) {
-    const comma = i < entries.length - 1 ? "," : "";
+    const last = i === entries.length - 1;
     if (Array.isArray(value) && value.length > 0) {
       out.text(`  ${JSON.stringify(key)}: [\n`);
       for (let j = 0; j < value.length; j++) {
-        out.text("    ");
-        out.text(JSON.stringify(value[j]));
-        out.text(j < value.length - 1 ? ",\n" : "\n");
-        if (out.full()) yield out.take();
+        out.text(`    ${JSON.stringify(value[j])}${j < value.length - 1 ? ",\n" : "\n"}`);
+        if (out.pending >= PIECE) yield* out.take();
       }
-      out.text(`  ]${comma}\n`);
+      out.text(`  ]${last ? "" : ","}\n`);
     } else {
-      out.text(`  ${JSON.stringify(key)}: ${JSON.stringify(value)}${comma}\n`);
+      field(out, key, value, last);
     }
   }
   out.text("}\n");
-  yield out.take();
+  yield* out.take();
 }
 
-/** Appends UTF-8 text to a buffer of about PIECE bytes; take() hands it out and starts another. */
-class PieceWriter {
-  private buf = Buffer.allocUnsafe(PIECE);
-  private used = 0;
+function field(out: PieceWriter, key: string, value: unknown, last: boolean): void {
+  if (Array.isArray(value) && value.length > 0) {
+    out.text(`  ${JSON.stringify(key)}: [\n    ${value.map((v) => JSON.stringify(v)).join(",\n    ")}\n  ]`);
+  } else out.text(`  ${JSON.stringify(key)}: ${JSON.stringify(value)}`);
+  out.text(last ? "\n" : ",\n");
+}
 
-  text(s: string): void {
-    const room = s.length * 3; // the most UTF-8 bytes one UTF-16 unit can need
-    if (this.used + room > this.buf.length) this.grow(room);
-    this.used += this.buf.write(s, this.used, "utf8");
+/**
+ * `analyze --format json` written as the analysis runs: the connections array is streamed out;
+ * findings are found connection by connection but come after the whole array, so they wait in a
+ * Spill (memory up to 8 MiB, then an unnamed temporary file). What is known only at the end, the
+ * inputs and the counts, closes the document:
+ * `{ schemaVersion, connections, findings, inputs, summary, failOn, exitStatus }`.
+ */
+export class JsonReportWriter implements ReportWriter {
+  readonly tally = new Tally();
+  private readonly out = new PieceWriter();
+  private readonly found = new PieceWriter();
+  private readonly spill = new Spill();
+  private connections = 0;
+  private findings = 0;
+
+  constructor(private readonly failOn: FailOn) {}
+
+  add(conn: ConnectionSummary, findings: readonly Finding[]): void {
+    this.tally.add(conn, findings);
+    this.out.text(this.connections++ === 0 ? '{\n  "schemaVersion": 1,\n  "connections": [\n    ' : ",\n    ");
+    this.out.text(JSON.stringify(conn));
+    if (findings.length === 0) return;
+    for (const f of findings) {
+      this.found.text(this.findings++ === 0 ? "    " : ",\n    ");
+      this.found.text(JSON.stringify(f));
+    }
+    for (const piece of this.found.takeFull()) this.spill.push(piece, (p) => this.found.release(p));
   }
 
-  full(): boolean {
-    return this.used >= PIECE / 2;
+  take(all = true): Uint8Array[] {
+    return all ? this.out.take() : this.out.takeFull();
   }
 
-  take(): Uint8Array {
-    const piece = this.buf.subarray(0, this.used);
-    this.buf = Buffer.allocUnsafe(PIECE);
-    this.used = 0;
-    return piece;
+  release(piece: Uint8Array): void {
+    this.out.release(piece);
   }
 
-  private grow(room: number): void {
-    const bigger = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.used + room));
-    bigger.set(this.buf.subarray(0, this.used));
-    this.buf = bigger;
+  *end(run: AnalysisRun): Generator<Uint8Array> {
+    const out = this.out;
+    out.text(this.connections === 0 ? '{\n  "schemaVersion": 1,\n  "connections": [],\n' : "\n  ],\n");
+    if (this.findings === 0) out.text('  "findings": [],\n');
+    else {
+      out.text('  "findings": [\n');
+      yield* out.take();
+      for (const piece of this.found.take()) this.spill.push(piece);
+      yield* this.spill.drain(() => this.out.allocate());
+      out.text("\n  ],\n");
+    }
+    const { schemaVersion: _, ...end } = reportEnd(run, this.tally.totals(), this.failOn);
+    const fields = Object.entries(end).filter(([, v]) => v !== undefined);
+    for (const [i, [key, value]] of fields.entries()) field(out, key, value, i === fields.length - 1);
+    out.text("}\n");
+    yield* out.take();
   }
+
+  /** Give up (an error elsewhere): drop the spilled findings. */
+  abort(): void {
+    this.spill.close();
+  }
+}
+
+/** A report in memory as the JSON document `analyze --format json` writes. */
+export function renderJsonReport(report: AnalysisReport, failOn: FailOn = "error"): Generator<Uint8Array> {
+  return writeReport(new JsonReportWriter(failOn), report);
 }

@@ -10,10 +10,12 @@ import { catalogueEntry } from "../findings/catalogue.js";
 import type { Finding } from "../findings/finding.js";
 import { escapeControl } from "./escape.js";
 import {
+  connectionsById,
   groupFindings,
   hostPort,
   linkNames,
   plural,
+  reportTotals,
   shownCount,
   summarySentence,
   worstByConnection,
@@ -121,9 +123,11 @@ export function renderMarkdown(report: AnalysisReport, opts: MarkdownOptions = {
 
   out.push("", "## Connections", "");
   const rows = worstFirst(report.connections, worst);
-  const shown = rows.slice(0, shownCount(rows.length, opts.top));
+  // A long capture's report keeps only its worst connections: count from the totals.
+  const total = reportTotals(report).connections;
+  const shown = rows.slice(0, shownCount(total, opts.top));
   const readAs = readAsByConnection(report.findings);
-  if (rows.length === 0) out.push("No TCP connections.");
+  if (total === 0) out.push("No TCP connections.");
   else {
     out.push(
       row(["id", "client → server", "wscale c / s", "window c / s", "throughput / ceiling", "verdict"]),
@@ -131,9 +135,9 @@ export function renderMarkdown(report: AnalysisReport, opts: MarkdownOptions = {
     );
     for (const c of shown) out.push(connectionRow(c, worst.get(c.id)?.finding, readAs.get(c.id)));
     out.push("");
-    if (shown.length < rows.length)
+    if (shown.length < total)
       out.push(
-        `Showing the ${shown.length} worst of ${rows.length} connections; every connection is in \`--format csv\`.`,
+        `Showing the ${shown.length} worst of ${total} connections; every connection is in \`--format csv\`.`,
         "",
       );
     out.push(
@@ -145,18 +149,18 @@ export function renderMarkdown(report: AnalysisReport, opts: MarkdownOptions = {
 
   out.push("", "## Findings", "");
   if (report.findings.length === 0) {
-    out.push(rows.length > 0 ? "No findings: window scaling looks healthy on every connection." : "No findings.");
+    out.push(total > 0 ? "No findings: window scaling looks healthy on every connection." : "No findings.");
   }
-  const conns = new Map(report.connections.map((c) => [c.id, c]));
-  for (const g of groupFindings(report.findings)) {
+  const conns = connectionsById(report);
+  for (const g of groupFindings(report)) {
     for (const f of g.full) out.push(...findingSection(f, conns.get(f.connection)));
-    if (g.rest.length > 0) {
-      const ids = [...new Set(g.rest.map((f) => f.connection))];
-      const listed = ids.slice(0, 30).map(mdText).join(", ") + (ids.length > 30 ? `, and ${ids.length - 30} more` : "");
-      out.push(
-        `… and ${plural(g.rest.length, `more ${mdCode(g.id)} finding`)} (${g.severity}, as above) on ${listed}.`,
-        "",
-      );
+    const more = g.count - g.full.length;
+    if (more > 0) {
+      const ids = [...new Set(g.rest.map((f) => f.connection))].slice(0, 30);
+      const listedIds = new Set(ids);
+      const unlisted = more - g.rest.filter((f) => listedIds.has(f.connection)).length;
+      const listed = ids.map(mdText).join(", ") + (unlisted > 0 ? `, and ${unlisted} more` : "");
+      out.push(`… and ${plural(more, `more ${mdCode(g.id)} finding`)} (${g.severity}, as above) on ${listed}.`, "");
     }
   }
   while (out[out.length - 1] === "") out.pop();
@@ -165,10 +169,11 @@ export function renderMarkdown(report: AnalysisReport, opts: MarkdownOptions = {
 
 /** The worst problem in one sentence, as the terminal's bottom line says it; null when all is well. */
 function bottomLine(report: AnalysisReport): string | null {
-  const problems = groupFindings(report.findings, Number.POSITIVE_INFINITY).filter((g) => g.severity !== "info");
+  const problems = groupFindings(report, Number.POSITIVE_INFINITY).filter((g) => g.severity !== "info");
   if (problems.length === 0) return null;
   const top = problems.find((g) => g.severity === "error") ?? problems[0]!;
-  const n = new Set(top.full.map((f) => f.connection)).size;
+  // A digest of a long capture holds only some of the findings: its count is exact.
+  const n = report.totals ? top.count : new Set(top.full.map((f) => f.connection)).size;
   const summary = catalogueEntry(top.id)?.summary;
   const sure = [...new Set(top.full.map((f) => f.confidence))].join(" or ");
   const what = summary ? ` ${mdText(summary.charAt(0).toUpperCase() + summary.slice(1))}.` : "";

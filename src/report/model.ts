@@ -3,14 +3,16 @@
  * the worst-first order, counts by severity and by verdict, and the exit status they imply.
  * Nothing here recomputes analysis; these are views of the model.
  */
-import type { AnalysisReport } from "../analysis/analyze.js";
+import type { AnalysisReport, AnalysisRun } from "../analysis/analyze.js";
+import { OK, type ReportTotals, type SeverityCounts, Tally, totalsOf, type VerdictCount } from "../analysis/tally.js";
+import { connectionNumber, FINDINGS_IN_FULL_PER_ID } from "../analysis/worst-connections.js";
 import type { ConnectionSummary, EndpointSummary } from "../connections/summary.js";
 import { type Finding, SEVERITY_RANK, type Severity } from "../findings/finding.js";
 
-export type FailOn = Severity | "never";
+export type { ReportTotals, SeverityCounts, VerdictCount };
+export { connectionNumber, FINDINGS_IN_FULL_PER_ID, OK };
 
-/** The verdict of a connection with no finding at all. */
-export const OK = "ok";
+export type FailOn = Severity | "never";
 
 /** Connections with more than this many rows get only the worst ones in the terminal, Markdown and HTML details. */
 export const DEFAULT_TOP = 50;
@@ -42,12 +44,6 @@ export function findingsByConnection(findings: readonly Finding[]): Map<string, 
   return m;
 }
 
-/** "c12" -> 12, for ordering connections as the analysis numbered them. */
-export function connectionNumber(id: string): number {
-  const n = Number(id.slice(1));
-  return Number.isFinite(n) ? n : Number.MAX_SAFE_INTEGER;
-}
-
 /** Worst verdict first (error, warn, info, ok), then in the analysis' order. */
 export function worstFirst(connections: readonly ConnectionSummary[], worst: Map<string, Worst>): ConnectionSummary[] {
   return [...connections].sort(
@@ -67,19 +63,10 @@ export function shownCount(total: number, top: number | undefined): number {
   return total > DEFAULT_TOP ? DEFAULT_TOP : total;
 }
 
-export type SeverityCounts = Record<Severity, number>;
-
 export function severityCounts(findings: Iterable<Finding>): SeverityCounts {
   const counts: SeverityCounts = { error: 0, warn: 0, info: 0 };
   for (const f of findings) counts[f.severity]++;
   return counts;
-}
-
-export interface VerdictCount {
-  /** A finding id, or "ok". */
-  verdict: string;
-  severity: Severity | null;
-  connections: number;
 }
 
 /**
@@ -87,18 +74,81 @@ export interface VerdictCount {
  * then the most frequent.
  */
 export function verdictCounts(connections: readonly ConnectionSummary[], worst: Map<string, Worst>): VerdictCount[] {
-  const m = new Map<string, VerdictCount>();
+  const tally = new Tally();
   for (const c of connections) {
-    const f = worst.get(c.id)?.finding;
-    const key = f ? `${f.severity} ${f.id}` : OK;
-    const cur = m.get(key);
-    if (cur) cur.connections++;
-    else m.set(key, { verdict: f ? f.id : OK, severity: f ? f.severity : null, connections: 1 });
+    const w = worst.get(c.id);
+    tally.countConnection(w ? [w.finding] : []);
   }
-  const rank = (v: VerdictCount) => (v.severity === null ? -1 : SEVERITY_RANK[v.severity]);
-  return [...m.values()].sort(
-    (a, b) => rank(b) - rank(a) || b.connections - a.connections || a.verdict.localeCompare(b.verdict),
-  );
+  return tally.totals().verdicts;
+}
+
+/**
+ * Exact counts of the whole run: the report's own when it holds only the worst connections (a
+ * digest of a long capture), else counted from its connections and findings.
+ */
+export function reportTotals(report: AnalysisReport): ReportTotals {
+  return report.totals ?? totalsOf(report.connections, report.findings);
+}
+
+/** Every connection a report can name, by id: those it lists, and (in a digest) those of findings it shows in full. */
+export function connectionsById(report: AnalysisReport): Map<string, ConnectionSummary> {
+  const m = new Map(report.connections.map((c) => [c.id, c]));
+  for (const c of report.related ?? []) if (!m.has(c.id)) m.set(c.id, c);
+  return m;
+}
+
+/** The counts every machine-readable report closes with: the JSON `summary`, the NDJSON `report` record's. */
+export interface ReportSummary {
+  connections: number;
+  /** Findings by severity, and in all. */
+  findings: SeverityCounts & { total: number };
+  /** Connections per verdict: their worst finding's id, or "ok" (the worst severity first, then the most frequent). */
+  verdicts: Record<string, number>;
+  /** Findings per id. */
+  findingIds: Record<string, number>;
+}
+
+export function reportSummary(totals: ReportTotals): ReportSummary {
+  const f = totals.findings;
+  const verdicts: Record<string, number> = {};
+  for (const v of totals.verdicts) verdicts[v.verdict] = (verdicts[v.verdict] ?? 0) + v.connections;
+  const findingIds: Record<string, number> = {};
+  for (const c of totals.findingIds) findingIds[c.id] = (findingIds[c.id] ?? 0) + c.count;
+  return {
+    connections: totals.connections,
+    findings: { error: f.error, warn: f.warn, info: f.info, total: f.error + f.warn + f.info },
+    verdicts,
+    findingIds,
+  };
+}
+
+/**
+ * The end of a machine-readable report: what was read, the counts, and the exit status they
+ * imply. The JSON document is this plus its `connections` and `findings` arrays; the NDJSON
+ * `report` record is this alone (the connections and findings were the records before it).
+ */
+export interface ReportEnd extends AnalysisRun {
+  summary: ReportSummary;
+  failOn: FailOn;
+  /** The exit status these findings imply with this --fail-on (SPEC section 1): 0 or 1. */
+  exitStatus: 0 | 1;
+}
+
+/** `run` may be a whole report (or a vantage report): all but its connections and findings arrays is kept. */
+export function reportEnd(run: AnalysisRun, totals: ReportTotals, failOn: FailOn): ReportEnd {
+  const {
+    connections: _connections,
+    findings: _findings,
+    totals: _totals,
+    related: _related,
+    ...rest
+  } = run as Partial<AnalysisReport> & AnalysisRun;
+  return {
+    ...rest,
+    summary: reportSummary(totals),
+    failOn,
+    exitStatus: impliedExitStatus(totals.findings, failOn),
+  };
 }
 
 /** SPEC section 1: 1 when a finding is at or above --fail-on, else 0 (2 is for usage and input errors). */
@@ -148,41 +198,61 @@ export function plural(n: number, noun: string, pluralNoun = `${noun}s`): string
 
 /**
  * One sentence for the top of every human report: how many connections and findings, and how
- * many connections got each verdict.
+ * many connections got each verdict (exact counts, however few connections the report keeps).
  */
-export function summarySentence(report: AnalysisReport, worst: Map<string, Worst>): string {
-  const counts = severityCounts(report.findings);
+export function summarySentence(report: AnalysisReport, _worst?: Map<string, Worst>): string {
+  const totals = reportTotals(report);
+  const counts = totals.findings;
+  const total = counts.error + counts.warn + counts.info;
   const sev = (["error", "warn", "info"] as const).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
-  const findings = `${plural(report.findings.length, "finding")}${sev.length > 0 ? ` (${sev.join(", ")})` : ""}`;
-  const verdicts = verdictCounts(report.connections, worst)
-    .map((v) => `${v.connections} ${v.verdict}`)
-    .join(", ");
-  return `${plural(report.connections.length, "connection")}, ${findings}${verdicts ? `. Verdicts: ${verdicts}` : ""}.`;
+  const findings = `${plural(total, "finding")}${sev.length > 0 ? ` (${sev.join(", ")})` : ""}`;
+  const verdicts = totals.verdicts.map((v) => `${v.connections} ${v.verdict}`).join(", ");
+  return `${plural(totals.connections, "connection")}, ${findings}${verdicts ? `. Verdicts: ${verdicts}` : ""}.`;
 }
-
-/** Findings of one id beyond the first few are listed as a group (connection ids only). */
-export const FINDINGS_IN_FULL_PER_ID = 3;
 
 export interface FindingGroup {
   id: string;
   severity: Severity;
+  /** Findings of this id and severity in the whole run. */
+  count: number;
   /** Shown with message, evidence and advice. */
   full: Finding[];
-  /** The same id on further connections, shown as a list. */
+  /**
+   * The same id on further connections, shown as a list: all of them, or in a report that keeps
+   * only the worst connections the first few (`count - full.length` is how many there are).
+   */
   rest: Finding[];
 }
 
-/** Findings worst first, grouped by id: the first few of each id in full, the rest as a list. */
-export function groupFindings(findings: readonly Finding[], inFull = FINDINGS_IN_FULL_PER_ID): FindingGroup[] {
+/**
+ * Findings worst first, grouped by id: the first few of each id in full, the rest as a list. Given
+ * a report, each group's `count` is exact even when the report keeps only some of the findings.
+ */
+export function groupFindings(
+  from: AnalysisReport | readonly Finding[],
+  inFull = FINDINGS_IN_FULL_PER_ID,
+): FindingGroup[] {
+  const findings = isFindings(from) ? from : from.findings;
   const groups = new Map<string, FindingGroup>();
   for (const f of findingsWorstFirst(findings)) {
-    const key = `${f.severity}\u0000${f.id}`;
+    const key = `${f.severity} ${f.id}`;
     let g = groups.get(key);
     if (!g) {
-      g = { id: f.id, severity: f.severity, full: [], rest: [] };
+      g = { id: f.id, severity: f.severity, count: 0, full: [], rest: [] };
       groups.set(key, g);
     }
+    g.count++;
     (g.full.length < inFull ? g.full : g.rest).push(f);
   }
+  if (!isFindings(from) && from.totals) {
+    for (const c of from.totals.findingIds) {
+      const g = groups.get(`${c.severity} ${c.id}`);
+      if (g) g.count = c.count;
+    }
+  }
   return [...groups.values()];
+}
+
+function isFindings(x: AnalysisReport | readonly Finding[]): x is readonly Finding[] {
+  return Array.isArray(x);
 }

@@ -5,10 +5,13 @@ import { catalogueEntry } from "../findings/catalogue.js";
 import type { Advice, Finding } from "../findings/finding.js";
 import { escapeControl } from "./escape.js";
 import {
+  connectionsById,
+  type FindingGroup,
   groupFindings,
   hostPort,
   linkNames,
   plural,
+  reportTotals,
   shownCount,
   summarySentence,
   type Worst,
@@ -55,9 +58,11 @@ export function renderTable(report: AnalysisReport, opts: TableOptions): string 
   const worst = worstByConnection(report.findings);
   lines.push(...wrapWords(summarySentence(report, worst), prose).map((l) => c.bold(l)));
   const rows = worstFirst(report.connections, worst);
-  const shown = rows.slice(0, shownCount(rows.length, opts.top));
+  // A long capture's report keeps only its worst connections: count from the totals.
+  const total = reportTotals(report).connections;
+  const shown = rows.slice(0, shownCount(total, opts.top));
   const readAs = readAsByConnection(report.findings);
-  if (rows.length === 0) lines.push("No TCP connections.");
+  if (total === 0) lines.push("No TCP connections.");
   else {
     lines.push("");
     if (shown.length > 0) {
@@ -65,16 +70,16 @@ export function renderTable(report: AnalysisReport, opts: TableOptions): string 
       lines.push(...table.lines);
       lines.push(...wrapWords(legend(table.layout, shown, readAs.size > 0), prose).map((l) => c.dim(l)));
     }
-    if (shown.length < rows.length) {
+    if (shown.length < total) {
       const hint =
-        `Showing the ${shown.length} worst of ${rows.length} connections. --top N shows more; ` +
+        `Showing the ${shown.length} worst of ${total} connections. --top N shows more; ` +
         "every connection is in an exported report: --format csv -o FILE (or json, ndjson, html).";
       lines.push(...wrapWords(hint, prose));
     }
   }
   if (report.findings.length > 0) {
     lines.push("", c.bold("Findings"));
-    const conns = new Map(report.connections.map((x) => [x.id, x]));
+    const conns = connectionsById(report);
     const findingOpts = (f: Finding): FindingOptions => ({
       width,
       connection: conns.get(f.connection),
@@ -82,12 +87,14 @@ export function renderTable(report: AnalysisReport, opts: TableOptions): string 
       inputLabel: several ? (i) => inputLabel(i) : undefined,
       above: opts.printedAbove?.(f),
     });
-    for (const g of groupFindings(report.findings)) {
+    for (const g of groupFindings(report)) {
       for (const f of g.full) lines.push(...renderFinding(f, c, findingOpts(f)));
-      if (g.rest.length > 0) lines.push(...groupLine(g.id, g.severity, g.rest, c, prose));
+      if (g.count > g.full.length) lines.push(...groupLine(g, c, prose));
     }
+  } else if (total > 0) {
+    lines.push("", "No findings: window scaling looks healthy on every connection.");
   }
-  if (rows.length > 0) lines.push("", ...bottomLine(report, c, prose));
+  if (total > 0) lines.push("", ...bottomLine(report, c, prose));
   return `${lines.join("\n")}\n`;
 }
 
@@ -333,20 +340,17 @@ function legend(layout: TableLayout, shown: ConnectionSummary[], anyReadAs: bool
   );
 }
 
-function groupLine(
-  id: string,
-  severity: Finding["severity"],
-  rest: Finding[],
-  c: ChalkInstance,
-  width: number,
-): string[] {
+function groupLine(g: FindingGroup, c: ChalkInstance, width: number): string[] {
   const MAX_IDS = 12;
-  const ids = [...new Set(rest.map((f) => f.connection))];
-  const listed = ids.slice(0, MAX_IDS).join(", ") + (ids.length > MAX_IDS ? `, and ${ids.length - MAX_IDS} more` : "");
+  const more = g.count - g.full.length;
+  const ids = [...new Set(g.rest.map((f) => f.connection))].slice(0, MAX_IDS);
+  const listedIds = new Set(ids);
+  const unlisted = more - g.rest.filter((f) => listedIds.has(f.connection)).length;
+  const listed = ids.join(", ") + (unlisted > 0 ? `, and ${unlisted} more` : "");
   const text =
-    `... and ${plural(rest.length, `more ${id} finding`)} (${severity}, as above) on ${listed}. ` +
+    `... and ${plural(more, `more ${g.id} finding`)} (${g.severity}, as above) on ${listed}. ` +
     "All of them in full: --format json, md or html.";
-  return wrapIndented(text, width, "  ", "    ").map((l) => paint(c, severity, l));
+  return wrapIndented(text, width, "  ", "    ").map((l) => paint(c, g.severity, l));
 }
 
 export interface FindingOptions {
@@ -421,17 +425,21 @@ function fixLines(advice: Advice, i: number, c: ChalkInstance, width: number): s
  * sure), its first fix, and what else was found; or that nothing is wrong.
  */
 export function bottomLine(report: AnalysisReport, c: ChalkInstance, width: number): string[] {
-  const problems = groupFindings(report.findings, Number.POSITIVE_INFINITY).filter((g) => g.severity !== "info");
-  const total = report.connections.length;
+  // Exact counts, also for a digest of a long capture (which keeps only some connections and findings).
+  const totals = reportTotals(report);
+  const problems = groupFindings(report, Number.POSITIVE_INFINITY).filter((g) => g.severity !== "info");
+  const total = totals.connections;
   if (problems.length === 0) {
-    const info = report.findings.length > 0 ? ` (${plural(report.findings.length, "note")}, info only)` : "";
+    const notes = totals.findings.info;
+    const info = notes > 0 ? ` (${plural(notes, "note")}, info only)` : "";
     return wrapWords(
       `Bottom line: no window-scaling problem found on ${plural(total, "connection")}${info}.`,
       width,
     ).map((l) => c.bold(c.green(l)));
   }
   // The worst severity first; among equals, the one on the most connections.
-  const connectionsOf = (g: (typeof problems)[number]) => new Set(g.full.map((f) => f.connection)).size;
+  const connectionsOf = (g: (typeof problems)[number]) =>
+    report.totals ? g.count : new Set(g.full.map((f) => f.connection)).size;
   const top = [...problems].sort((a, b) =>
     a.severity === b.severity ? connectionsOf(b) - connectionsOf(a) : a.severity === "error" ? -1 : 1,
   )[0]!;

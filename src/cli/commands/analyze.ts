@@ -1,16 +1,19 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import type { AnalysisReport, AnalyzeOptions } from "../../analysis/analyze.js";
-import { unreadableLine } from "../../analysis/inputs.js";
+import { type AnalysisReport, type AnalysisRun, type AnalyzeOptions, analyzeStream } from "../../analysis/analyze.js";
+import { type UnreadableInput, unreadableLine } from "../../analysis/inputs.js";
 import { defaultJobs, JobPool } from "../../analysis/jobs.js";
+import type { ReportTotals } from "../../analysis/tally.js";
+import { WorstConnections } from "../../analysis/worst-connections.js";
 import type { Severity } from "../../findings/finding.js";
-import { renderCsv } from "../../report/csv.js";
+import { CsvWriter, renderCsv } from "../../report/csv.js";
 import { escapeControl } from "../../report/escape.js";
 import { renderHtml } from "../../report/html.js";
-import { renderJson } from "../../report/json.js";
+import { JsonReportWriter, renderJsonReport } from "../../report/json.js";
 import { renderMarkdown } from "../../report/markdown.js";
-import { impliedExitStatus, plural, severityCounts } from "../../report/model.js";
-import { renderNdjson } from "../../report/ndjson.js";
+import { DEFAULT_TOP, type FailOn, impliedExitStatus, plural, reportTotals } from "../../report/model.js";
+import { NdjsonWriter, renderNdjson } from "../../report/ndjson.js";
 import { annotatedPcapng, annotationInputProblem } from "../../report/pcapng-annotate.js";
+import type { ReportWriter } from "../../report/stream.js";
 import { DEFAULT_WIDTH, renderTable } from "../../report/table.js";
 import { analyseInputs } from "../analyze-inputs.js";
 import { printWarnings } from "../diagnostics.js";
@@ -18,7 +21,7 @@ import { isDirectoryTarget, runEach } from "../each.js";
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, HELP_EPILOG } from "../exit-codes.js";
 import { JOB_HANDLERS } from "../jobs.js";
 import { countingNumber, idleTimeoutOption, single, text, wholeNumber } from "../option-values.js";
-import { OUTPUT_HELP, openOutput, type ReportText } from "../output.js";
+import { OUTPUT_HELP, openOutput, type ReportOutput, type ReportText } from "../output.js";
 import { restoreStdinArg } from "../stdin-arg.js";
 import { colorFor } from "../terminal.js";
 import { UsageError } from "./sysctl.js";
@@ -46,7 +49,25 @@ export function terminalWidth(stream: NodeJS.WriteStream, toFile: boolean): numb
   return Number.isInteger(env) && env > 0 ? env : DEFAULT_WIDTH;
 }
 
-/** Every format is rendered from the one report model; none recomputes anything. */
+/** The formats written while the analysis runs, a connection at a time: nothing is kept. */
+export function streamedWriter(format: Format, failOn: FailOn): (ReportWriter & { abort?(): void }) | null {
+  switch (format) {
+    case "json":
+      return new JsonReportWriter(failOn);
+    case "ndjson":
+      return new NdjsonWriter(failOn);
+    case "csv":
+      return new CsvWriter();
+    default:
+      return null;
+  }
+}
+
+/**
+ * Every format is rendered from the one report model; none recomputes anything. (A single input
+ * is streamed instead: json, ndjson and csv through streamedWriter(), the others from the worst
+ * connections; these give the same text for a report already in memory.)
+ */
 export function renderReport(
   report: AnalysisReport,
   args: Pick<AnalyzeArgs, "format" | "output" | "top" | "color" | "failOn" | "files"> & { allFixes?: boolean },
@@ -56,7 +77,7 @@ export function renderReport(
     case "pcapng":
       return annotatedPcapng(report, args.files.map(restoreStdinArg));
     case "json":
-      return renderJson(report);
+      return renderJsonReport(report, args.failOn);
     case "ndjson":
       return renderNdjson(report, { failOn: args.failOn });
     case "csv":
@@ -189,56 +210,105 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
 
 /** One report for every input (merged, deduplicated, or vantage points): the exit code. */
 async function analyzeAll(files: string[], args: AnalyzeArgs, pool: JobPool): Promise<number> {
-  // The HTML report charts each connection over time: ask the analysis to record a timeline.
+  // Records streaming to the terminal are not mixed with a progress line.
+  const streamsToTerminal =
+    files.length === 1 && ["json", "ndjson", "csv"].includes(args.format) && args.output === undefined;
   // Progress goes to stderr, only when a person is watching it, at most four times a second.
   let shown = false;
   let lastShown = Date.now();
-  const progress = process.stderr.isTTY
-    ? (packets: number, connections: number) => {
-        if (Date.now() - lastShown < 250) return;
-        lastShown = Date.now();
-        shown = true;
-        process.stderr.write(`\r\x1b[Kwscale: ${packets} packets, ${connections} connections`);
-      }
-    : undefined;
+  const progress =
+    process.stderr.isTTY && !(streamsToTerminal && process.stdout.isTTY)
+      ? (packets: number, connections: number) => {
+          if (Date.now() - lastShown < 250) return;
+          lastShown = Date.now();
+          shown = true;
+          process.stderr.write(`\r\x1b[Kwscale: ${packets} packets, ${connections} connections`);
+        }
+      : undefined;
+  const endProgress = () => {
+    if (shown) process.stderr.write("\r\x1b[K");
+    shown = false;
+  };
   const options: AnalyzeOptions = {
     idleTimeout: args.idleTimeout,
+    // The HTML report charts each connection over time: ask the analysis to record a timeline.
     timeline: args.format === "html",
     onProgress: progress,
   };
   // Before reading anything: an output that cannot be written, or that is one of the inputs, fails now.
   const out = await openOutput(args.output, files);
-  let result: Awaited<ReturnType<typeof analyseInputs>>;
+  let result: {
+    run: AnalysisRun | null;
+    totals: ReportTotals | null;
+    notices: string[];
+    unreadable: UnreadableInput[];
+  };
   try {
     try {
-      result = await analyseInputs(files, options, pool);
+      // One input (the usual case, and the longest captures) is streamed: memory follows its live
+      // connections. Several are analysed together in memory (same traffic, copies, vantage points).
+      if (files.length === 1 && args.format !== "pcapng") {
+        const { run, totals } = await streamReport(files, args, options, out, endProgress);
+        result = { run, totals, notices: [], unreadable: [] };
+      } else {
+        const { report, notices, unreadable } = await analyseInputs(files, options, pool);
+        endProgress();
+        result = { run: report, totals: report ? reportTotals(report) : null, notices, unreadable };
+        if (report) await out.write(renderReport(report, args, out.toStdout));
+      }
     } finally {
-      if (shown) process.stderr.write("\r\x1b[K");
+      endProgress();
     }
-    const { report } = result;
-    if (report) {
-      // The status first: a reader that stops early (`| head`) ends the run with it.
-      process.exitCode =
-        impliedExitStatus(severityCounts(report.findings), args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK;
-      await out.write(renderReport(report, args, out.toStdout));
-      await out.close();
-    } else await out.abort();
+    if (result.run) await out.close();
+    else await out.abort();
   } catch (e) {
     await out.abort();
     throw e;
   }
-  const { report } = result;
+  const { run, totals } = result;
   // Warnings once: the table on stdout already shows them; any other report gets them on stderr.
-  if (args.format !== "table" || !out.toStdout) printWarnings(report?.inputs ?? []);
+  if (args.format !== "table" || !out.toStdout) printWarnings(run?.inputs ?? []);
   for (const n of result.notices) process.stderr.write(`wscale: ${escapeControl(n)}\n`);
   for (const u of result.unreadable) process.stderr.write(`wscale: ${escapeControl(unreadableLine(u))}\n`);
-  if (report && !out.toStdout && process.stderr.isTTY) {
+  if (totals && !out.toStdout && process.stderr.isTTY) {
+    const found = totals.findings.error + totals.findings.warn + totals.findings.info;
     process.stderr.write(
-      `wscale: wrote ${escapeControl(args.output ?? "-")} (${args.format}: ${plural(report.connections.length, "connection")}, ${plural(report.findings.length, "finding")})\n`,
+      `wscale: wrote ${escapeControl(args.output ?? "-")} (${args.format}: ${plural(totals.connections, "connection")}, ${plural(found, "finding")})\n`,
     );
   }
-  if (result.unreadable.length > 0 || !report) return EXIT_USAGE;
-  return impliedExitStatus(severityCounts(report.findings), args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK;
+  if (result.unreadable.length > 0 || !totals) return EXIT_USAGE;
+  return impliedExitStatus(totals.findings, args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/**
+ * One input, reported as it is read: json, ndjson and csv are written as connections finish;
+ * table, md and html need the worst connections first, so only those are kept (a bounded heap)
+ * with exact counts of the rest.
+ */
+async function streamReport(
+  files: string[],
+  args: AnalyzeArgs,
+  options: AnalyzeOptions,
+  out: ReportOutput,
+  endProgress: () => void,
+): Promise<{ run: AnalysisRun; totals: ReportTotals }> {
+  const writer = streamedWriter(args.format, args.failOn);
+  const worst = writer === null ? new WorstConnections(args.top ?? DEFAULT_TOP) : null;
+  const release = writer ? (p: Uint8Array) => writer.release(p) : undefined;
+  try {
+    const run = await analyzeStream(files, {
+      ...options,
+      onConnection: writer ? (summary, found) => writer.add(summary, found) : (s, f) => worst!.add(s, f),
+      drain: writer ? () => out.write(writer.take(false), release) : undefined,
+    });
+    endProgress();
+    if (writer) await out.write(writer.end(run), release);
+    else await out.write(renderReport(worst!.report(run), args, out.toStdout));
+    return { run, totals: (writer ?? worst!).tally.totals() };
+  } catch (e) {
+    writer?.abort?.();
+    throw e;
+  }
 }
 
 /** --each, or -o DIR/: one report per input, analysed in parallel; the exit code. */

@@ -1,12 +1,14 @@
 import type { ChildProcess } from "node:child_process";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { analyze } from "../../analysis/analyze.js";
+import { analyzeStream } from "../../analysis/analyze.js";
+import { WorstConnections } from "../../analysis/worst-connections.js";
 import type { Connection } from "../../connections/connection.js";
 import { type ConnectionSummary, connectionId, summarize } from "../../connections/summary.js";
 import { evaluateFindings } from "../../findings/evaluate.js";
 import type { Finding, Severity } from "../../findings/finding.js";
-import { renderJson } from "../../report/json.js";
-import { hostPort, impliedExitStatus, severityCounts } from "../../report/model.js";
+import { JsonReportWriter } from "../../report/json.js";
+import { DEFAULT_TOP, hostPort, impliedExitStatus } from "../../report/model.js";
+import { NdjsonWriter } from "../../report/ndjson.js";
 import { renderFinding, renderTable } from "../../report/table.js";
 import { wrapIndented } from "../../report/text.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG, settleBeforeExit } from "../exit-codes.js";
@@ -91,10 +93,25 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     const color = colorFor(process.stdout, !args.color);
     const width = terminalWidth(process.stdout, false);
     const out = (line: string) => process.stdout.write(`${line}\n`);
-    const ndjson = args.format === "ndjson";
+    // ndjson and json are streamed as events happen (the same writers as analyze); the table
+    // keeps only the worst connections for the final report, with exact counts of the rest.
+    const ndjson = args.format === "ndjson" ? new NdjsonWriter(args.failOn) : null;
+    const json = args.format === "json" ? new JsonReportWriter(args.failOn) : null;
+    const worst = args.format === "table" ? new WorstConnections(DEFAULT_TOP) : null;
+    const tally = (ndjson ?? json ?? worst!).tally;
     const status = process.stderr.isTTY ? new StatusLine() : null;
     // stdout is checked like any output: never one of the inputs (`live - < x.pcap >> x.pcap`).
     const output = await openOutput(undefined, args.input === undefined ? [] : [restoreStdinArg(args.input)]);
+    // Records go out in order, each batch once the one before is written: the analysis waits for
+    // a slow reader between reads (drain), the timer's batches queue behind it.
+    let writing = Promise.resolve();
+    const flush = () => {
+      const writer = ndjson ?? json;
+      if (!writer) return writing;
+      const pieces = writer.take();
+      if (pieces.length > 0) writing = writing.then(() => output.write(pieces, (p) => writer.release(p)));
+      return writing;
+    };
 
     let tcpdump: Tcpdump | null = null;
     let stdin: NodeJS.ReadableStream | undefined; // undefined: our own stdin, read by descriptor
@@ -118,9 +135,11 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
 
-    // Each finding is printed once, when established; the final report names it by id.
+    // Finding ids announced per open connection: each finding is printed once, when established;
+    // the final report names it by id (kept only with the findings the report keeps).
+    const announced = new WeakSet<Finding>();
     const printed = new Map<string, Set<string>>();
-    const wasPrinted = (f: Finding) => printed.get(f.connection)?.has(f.id) ?? false;
+    const wasPrinted = (f: Finding) => announced.has(f) || (printed.get(f.connection)?.has(f.id) ?? false);
     let findings = 0;
     const announce = (f: Finding, connection: ConnectionSummary) => {
       const seen = printed.get(f.connection) ?? new Set<string>();
@@ -129,7 +148,7 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       printed.set(f.connection, seen);
       findings++;
       status?.clear();
-      if (ndjson) out(JSON.stringify({ type: "finding", ...f }));
+      if (ndjson) ndjson.finding(f);
       else if (args.format === "table")
         out(renderFinding(f, color, { width, connection, allFixes: args.allFixes }).join("\n"));
     };
@@ -137,33 +156,48 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     let openConnections: () => Iterable<Connection> = () => [];
     let packetsRead = 0;
     // Only connections that saw packets since their last look: a busy link has many idle ones.
-    const lookedAt = new WeakMap<Connection, number>();
+    // Keyed by id, not by object: the tracker reuses a finished connection's objects.
+    const lookedAt = new Map<string, number>();
     const evaluateOpen = () => {
       let open = 0;
       for (const conn of openConnections()) {
         open++;
-        if (lookedAt.get(conn) === conn.packets) continue;
-        lookedAt.set(conn, conn.packets);
+        const id = connectionId(conn);
+        if (lookedAt.get(id) === conn.packets) continue;
+        lookedAt.set(id, conn.packets);
         const summary = summarize(conn);
         for (const f of evaluateFindings(conn, summary)) if (f.severity !== "info") announce(f, summary);
       }
+      flush().catch(() => {}); // a failed write is raised by the next drain
       status?.show(`wscale: ${packetsRead} packets, ${open} open connections, ${findings} findings`);
     };
     const timer = setInterval(evaluateOpen, EVALUATE_EVERY_MS);
-    const report = await analyze([restoreStdinArg(args.input ?? "-")], {
+    const run = await analyzeStream([restoreStdinArg(args.input ?? "-")], {
       idleTimeout: args.idleTimeout,
       stdin,
       stop,
       onHandshake(conn: Connection) {
         status?.clear();
         const summary = summarize(conn);
-        if (ndjson) out(JSON.stringify({ type: "handshake", connection: summary }));
+        if (ndjson) ndjson.handshake(summary);
         else if (args.format === "table") out(wrapIndented(handshakeLine(conn, summary), width, "", "    ").join("\n"));
       },
       onConnection(summary, found) {
-        for (const f of found) announce(f, summary);
-        if (ndjson) out(JSON.stringify({ type: "connection", connection: summary }));
+        if (json) json.add(summary, found);
+        else {
+          for (const f of found) {
+            announce(f, summary);
+            announced.add(f);
+          }
+          if (ndjson) {
+            ndjson.connection(summary);
+            ndjson.tally.add(summary, found);
+          } else worst!.add(summary, found);
+        }
+        printed.delete(summary.id);
+        lookedAt.delete(summary.id);
       },
+      drain: flush,
       onRead(live, packets) {
         openConnections = live;
         packetsRead = packets;
@@ -184,27 +218,27 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       const dropped = await tcpdump.dropped();
       if (dropped !== null && dropped > 0) {
         const message = `tcpdump: ${dropped} packets dropped by kernel: the capture misses them, so gaps in it are not loss on the network`;
-        report.inputs[0]?.warnings.push({ offset: -1, message });
+        run.inputs[0]?.warnings.push({ offset: -1, message });
         if (args.format !== "table") process.stderr.write(`wscale: warning: ${message}\n`);
       }
     }
 
-    if (ndjson) {
-      out(JSON.stringify({ type: "report", ...report }));
-    } else if (args.format === "json") {
-      await output.write(renderJson(report));
-    } else {
+    if (worst) {
       // The input named as the user knows it: not "-", but stdin or the tcpdump that was run.
       const label = args.interface !== undefined ? `tcpdump -i ${args.interface}` : "stdin";
-      const shown = { ...report, inputs: report.inputs.map((i) => ({ ...i, path: label })) };
+      const report = worst.report({ ...run, inputs: run.inputs.map((i) => ({ ...i, path: label })) });
       out("");
-      await output.write(renderTable(shown, { color, width, allFixes: args.allFixes, printedAbove: wasPrinted }));
+      await output.write(renderTable(report, { color, width, allFixes: args.allFixes, printedAbove: wasPrinted }));
+    } else {
+      await flush();
+      const writer = (ndjson ?? json)!;
+      await output.write(writer.end(run), (p) => writer.release(p));
     }
     await output.close();
     // Stopped by a signal while the pipe stays open, a read of stdin may still be pending: it
     // would keep the process alive, so leave explicitly once the report is out.
     await settleBeforeExit();
-    process.exit(impliedExitStatus(severityCounts(report.findings), args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK);
+    process.exit(impliedExitStatus(tally.findings, args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK);
   },
 };
 

@@ -202,6 +202,21 @@ export const idleTimeoutOption = {
   describe: "seconds of capture time before an idle connection is finalised (300, 90s, 5min)",
 } as const;
 
+/** --color / --no-color, the same for every command. */
+export const colorOption = {
+  type: "boolean",
+  default: true,
+  describe: "colour on a terminal (--no-color, or NO_COLOR, turns it off)",
+} as const;
+
+/** --all-fixes (-v), the same for every command with a table. */
+export const allFixesOption = {
+  alias: "v",
+  type: "boolean",
+  default: false,
+  describe: "table: every fix of every finding (by default the first two, the most targeted)",
+} as const;
+
 /** Flags that take no value: a negative number after one of them is an operand, not its value. */
 const FLAGS = new Set(["--color", "--no-color", "--help", "-h", "--version"]);
 /** Options whose value may be "-" (stdout), which yargs would otherwise take for an operand. */

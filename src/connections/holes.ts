@@ -9,13 +9,14 @@ const MAX_HOLES = 8;
  * the highest sequence number seen so far. A hole closes when the data arrives (a retransmission
  * of what was lost before the capture point, or a segment that was only reordered), or when the
  * peer acknowledges it: then the data crossed the wire and the capture missed it.
- * Fixed-size arrays: a connection's cost does not grow with its length.
+ * A fixed-size array: a connection's cost does not grow with its length.
  */
 export class SeqHoles {
-  private readonly start = new Float64Array(MAX_HOLES);
-  private readonly end = new Float64Array(MAX_HOLES);
-  /** Capture time the hole opened (the segment beyond it was seen). */
-  private readonly opened = new Float64Array(MAX_HOLES);
+  /**
+   * Per hole: start, end, and the capture time it opened (the segment beyond it was seen). Made at
+   * the first hole: most connections never have one, and many short ones are alive at once.
+   */
+  private h: Float64Array | null = null;
   count = 0;
   /** A hole had to be given up: data below this sequence number may be missing unseen (NaN: none). */
   gaveUpBelow = Number.NaN;
@@ -35,13 +36,14 @@ export class SeqHoles {
   /** [start, end) was skipped by a segment seen at time t. */
   open(start: number, end: number, t: number): void {
     if (this.count === MAX_HOLES) {
-      this.gaveUpBelow = this.end[0]!;
+      this.gaveUpBelow = this.h![1]!;
       this.removeAt(0);
     }
+    this.h ??= new Float64Array(3 * MAX_HOLES);
     const i = this.count++;
-    this.start[i] = start;
-    this.end[i] = end;
-    this.opened[i] = t;
+    this.h![3 * i] = start;
+    this.h![3 * i + 1] = end;
+    this.h![3 * i + 2] = t;
   }
 
   /**
@@ -51,25 +53,25 @@ export class SeqHoles {
   fill(s: number, e: number): number {
     let first = Number.NaN;
     for (let i = 0; i < this.count; ) {
-      const hs = this.start[i]!;
-      const he = this.end[i]!;
+      const hs = this.h![3 * i]!;
+      const he = this.h![3 * i + 1]!;
       if (seqDiff(e, hs) <= 0 || seqDiff(s, he) >= 0) {
         i++;
         continue;
       }
-      if (Number.isNaN(first)) first = this.opened[i]!;
+      if (Number.isNaN(first)) first = this.h![3 * i + 2]!;
       const keepLow = seqDiff(s, hs) > 0;
       const keepHigh = seqDiff(he, e) > 0;
       if (keepLow && keepHigh) {
         // The data landed inside the hole: it splits in two.
-        this.end[i] = s;
-        if (this.count < MAX_HOLES) this.insertAfter(i, e, he, this.opened[i]!);
+        this.h![3 * i + 1] = s;
+        if (this.count < MAX_HOLES) this.insertAfter(i, e, he, this.h![3 * i + 2]!);
         i += 2;
       } else if (keepLow) {
-        this.end[i] = s;
+        this.h![3 * i + 1] = s;
         i++;
       } else if (keepHigh) {
-        this.start[i] = e;
+        this.h![3 * i] = e;
         i++;
       } else {
         this.removeAt(i);
@@ -87,12 +89,12 @@ export class SeqHoles {
     let bytes = 0;
     let holes = 0;
     for (let i = 0; i < this.count; ) {
-      const hs = this.start[i]!;
+      const hs = this.h![3 * i]!;
       if (seqDiff(ack, hs) <= 0) {
         i++;
         continue;
       }
-      const he = this.end[i]!;
+      const he = this.h![3 * i + 1]!;
       holes++;
       this.missed(hs, seqDiff(ack, he) >= 0 ? he : ack, t);
       if (seqDiff(ack, he) >= 0) {
@@ -100,7 +102,7 @@ export class SeqHoles {
         this.removeAt(i);
       } else {
         bytes += seqDiff(ack, hs);
-        this.start[i] = ack;
+        this.h![3 * i] = ack;
         i++;
       }
     }
@@ -127,24 +129,24 @@ export class SeqHoles {
 
   private removeAt(i: number): void {
     for (let j = i + 1; j < this.count; j++) {
-      this.start[j - 1] = this.start[j]!;
-      this.end[j - 1] = this.end[j]!;
-      this.opened[j - 1] = this.opened[j]!;
+      this.h![3 * (j - 1)] = this.h![3 * j]!;
+      this.h![3 * (j - 1) + 1] = this.h![3 * j + 1]!;
+      this.h![3 * (j - 1) + 2] = this.h![3 * j + 2]!;
     }
     this.count--;
   }
 
   private insertAfter(i: number, s: number, e: number, t: number): void {
     for (let j = this.count; j > i + 1; j--) {
-      this.start[j] = this.start[j - 1]!;
-      this.end[j] = this.end[j - 1]!;
-      this.opened[j] = this.opened[j - 1]!;
+      this.h![3 * j] = this.h![3 * (j - 1)]!;
+      this.h![3 * j + 1] = this.h![3 * (j - 1) + 1]!;
+      this.h![3 * j + 2] = this.h![3 * (j - 1) + 2]!;
     }
-    this.start[i + 1] = s;
-    this.end[i + 1] = e;
-    this.opened[i + 1] = t;
+    this.h![3 * (i + 1)] = s;
+    this.h![3 * (i + 1) + 1] = e;
+    this.h![3 * (i + 1) + 2] = t;
     this.count++;
   }
 }
 
-const resetHoles = fieldCopier(new SeqHoles(), ["start", "end", "opened"]);
+const resetHoles = fieldCopier(new SeqHoles(), ["h"]);

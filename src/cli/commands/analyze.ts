@@ -20,7 +20,15 @@ import { printWarnings } from "../diagnostics.js";
 import { isDirectoryTarget, runEach } from "../each.js";
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, HELP_EPILOG } from "../exit-codes.js";
 import { JOB_HANDLERS } from "../jobs.js";
-import { countingNumber, idleTimeoutOption, single, text, wholeNumber } from "../option-values.js";
+import {
+  allFixesOption,
+  colorOption,
+  countingNumber,
+  idleTimeoutOption,
+  single,
+  text,
+  wholeNumber,
+} from "../option-values.js";
 import { OUTPUT_HELP, openOutput, type ReportOutput, type ReportText } from "../output.js";
 import { restoreStdinArg } from "../stdin-arg.js";
 import { colorFor } from "../terminal.js";
@@ -151,17 +159,8 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         describe:
           "table, md and html: show the worst N connections (default: all, or the worst 50 when there are more); csv, json and ndjson always have all",
       })
-      .option("color", {
-        type: "boolean",
-        default: true,
-        describe: "colour on a terminal (--no-color, or NO_COLOR, turns it off)",
-      })
-      .option("all-fixes", {
-        alias: "v",
-        type: "boolean",
-        default: false,
-        describe: "table: every fix of every finding (by default the first two, the most targeted)",
-      })
+      .option("color", colorOption)
+      .option("all-fixes", allFixesOption)
       .example("$0 analyze capture.pcap", "table of connections and findings")
       .example(
         "$0 analyze client.pcapng server.pcap.gz",

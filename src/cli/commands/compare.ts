@@ -11,7 +11,7 @@ import { DEFAULT_WIDTH, printable, renderFinding } from "../../report/table.js";
 import { type GridColumn, renderGrid, wrapCell, wrapIndented } from "../../report/text.js";
 import { printWarnings } from "../diagnostics.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG } from "../exit-codes.js";
-import { idleTimeoutOption, single, text } from "../option-values.js";
+import { allFixesOption, colorOption, idleTimeoutOption, single, text } from "../option-values.js";
 import { OUTPUT_HELP, openOutput } from "../output.js";
 import { restoreStdinArg, STDIN_TOKEN } from "../stdin-arg.js";
 import { colorFor } from "../terminal.js";
@@ -58,17 +58,8 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         describe: "exit 1 when a finding of this severity or worse is found (compare findings and each capture's own)",
       })
       .option("idle-timeout", idleTimeoutOption)
-      .option("color", {
-        type: "boolean",
-        default: true,
-        describe: "colour on a terminal (--no-color, or NO_COLOR, turns it off)",
-      })
-      .option("all-fixes", {
-        alias: "v",
-        type: "boolean",
-        default: false,
-        describe: "table: every fix of every finding (by default the first two, the most targeted)",
-      })
+      .option("color", colorOption)
+      .option("all-fixes", allFixesOption)
       .example("$0 compare client-side.pcap server-side.pcap", "what the path changed in each handshake, and where")
       .example("$0 compare fw-inside.pcapng fw-outside.pcap.gz --format json", "the same as one JSON document")
       .example("ssh gw tcpdump -U -w - port 443 | $0 compare local.pcap -", "one of the two on stdin")

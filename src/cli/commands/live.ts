@@ -12,7 +12,7 @@ import { NdjsonWriter } from "../../report/ndjson.js";
 import { renderFinding, renderTable } from "../../report/table.js";
 import { wrapIndented } from "../../report/text.js";
 import { EXIT_FINDINGS, EXIT_OK, HELP_EPILOG, settleBeforeExit } from "../exit-codes.js";
-import { captureInterface, idleTimeoutOption, single, text } from "../option-values.js";
+import { allFixesOption, captureInterface, colorOption, idleTimeoutOption, single, text } from "../option-values.js";
 import { openOutput } from "../output.js";
 import { restoreStdinArg } from "../stdin-arg.js";
 import { colorFor } from "../terminal.js";
@@ -67,17 +67,8 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
         describe: "exit 1 when a finding of this severity or worse is found",
       })
       .option("idle-timeout", idleTimeoutOption)
-      .option("color", {
-        type: "boolean",
-        default: true,
-        describe: "colour on a terminal (--no-color, or NO_COLOR, turns it off)",
-      })
-      .option("all-fixes", {
-        alias: "v",
-        type: "boolean",
-        default: false,
-        describe: "table: every fix of every finding (by default the first two, the most targeted)",
-      })
+      .option("color", colorOption)
+      .option("all-fixes", allFixesOption)
       .check((a) => {
         // A string (not a throw) reaches the usage-error path: exit 2.
         return (a.input === undefined) === (a.interface === undefined) ? "give either - (stdin) or -i IFACE" : true;

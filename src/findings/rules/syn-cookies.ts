@@ -2,7 +2,7 @@ import type { Connection } from "../../connections/connection.js";
 import type { ServerProfiles } from "../../connections/server-profiles.js";
 import { MAX_UNSCALED_WINDOW } from "../../kernel/linux-wscale.js";
 import type { Confidence, Finding } from "../finding.js";
-import { type RuleContext, rttText, windowRate } from "../rule.js";
+import { type RuleContext, rttText, windowBound, windowRate } from "../rule.js";
 
 /**
  * Option kinds a Linux SYN cookie answer keeps without client timestamps: MSS only
@@ -72,7 +72,8 @@ export function synCookies({ conn, summary, servers }: RuleContext): Finding[] {
   return [
     {
       id: "syn-cookies",
-      severity: "warn",
+      // Not a box on the path either way; "possible" (or a server with scaling off) is a note unless it capped this transfer.
+      severity: ev.confidence === "possible" && !windowBound(conn) ? "info" : "warn",
       confidence: ev.confidence,
       connection: summary.id,
       message:

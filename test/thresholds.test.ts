@@ -20,6 +20,7 @@ import {
 } from "../src/findings/applied-shift.js";
 import { evaluateFindings } from "../src/findings/evaluate.js";
 import type { Finding } from "../src/findings/finding.js";
+import { BOUND_FULL_SHARE, BOUND_MAX_RATE, BOUND_MIN_RATE, BOUND_ROUNDS, windowBound } from "../src/findings/rule.js";
 import { MIN_RUN } from "../src/findings/rules/option-cleared-nops.js";
 import {
   LIKELY_ROUNDS,
@@ -29,12 +30,20 @@ import {
   POOR_ROUNDS_FACTOR,
 } from "../src/findings/rules/scale-rewritten.js";
 import {
+  NEAR_CEILING,
+  MIN_FLIGHTS as TOO_SMALL_FLIGHTS,
+  FULL_SHARE as TOO_SMALL_SHARE,
+} from "../src/findings/rules/scale-too-small.js";
+import { ENOUGH, SMALL_RAW } from "../src/findings/rules/scale-unverified.js";
+import {
   LIKELY_EDGE_EPISODES,
   MAX_CHANCE,
   MIN_EDGE_SHARE as MIN_BOX_SHARE,
   MIN_EDGE_EPISODES,
   poissonTail,
 } from "../src/findings/rules/window-enforcing-middlebox.js";
+import { MIN_FLIGHTS as LIMITED_FLIGHTS, FULL_SHARE as LIMITED_SHARE } from "../src/findings/rules/window-limited.js";
+import { SERIOUS_SHARE, SERIOUS_STALL } from "../src/findings/rules/zero-window.js";
 import { boxedDownload, C, handshake, S } from "./helpers/downloads.js";
 import { makeSegment, type SegmentSpec } from "./helpers/segments.js";
 
@@ -209,7 +218,7 @@ function rewrittenDownload(flights: Flight[], duplicatedAcks = 0, delay = 0.0001
   return specs;
 }
 
-const times = (n: number, f: Flight): Flight[] => Array(n).fill(f);
+const times = <T extends string>(n: number, f: T): T[] => Array(n).fill(f);
 
 describe("scale-rewritten: rounds at the rewritten edge", () => {
   const rewritten = (flights: Flight[], dups = 0) => one(rewrittenDownload(flights, dups), "scale-rewritten");
@@ -472,5 +481,176 @@ describe("capture quality", () => {
       quality: "poor",
       timeReversed: POOR_DOUBTFUL,
     });
+  });
+});
+
+/**
+ * A download into a client that offers shift 0 (scaling on, its windows unscaled) and advertises
+ * `win` throughout. A "full" round sends 1456-byte segments up to the window (within one MSS of
+ * it), a "part" round one segment; the client acknowledges everything `gap` seconds later.
+ */
+function pinnedDownload(rounds: ("full" | "part")[], o: { win?: number; gap?: (r: "full" | "part") => number } = {}) {
+  const win = o.win ?? 65535;
+  const specs = handshake(0, 7);
+  let seq = 5001;
+  let t = 0.06;
+  specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: seq, win, time: t });
+  for (const r of rounds) {
+    const end = r === "full" ? seq + win : seq + 1456;
+    while (seq + 1456 <= end) {
+      specs.push({ from: S, to: C, flags: ".", seq, ack: 1001, win: 509, len: 1456, time: (t += 0.0001) });
+      seq += 1456;
+    }
+    t += o.gap?.(r) ?? 0.03;
+    specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: seq, win, time: t });
+  }
+  return specs;
+}
+
+describe("window-limited and scale-too-small: flights that filled the window", () => {
+  const ids = (specs: SegmentSpec[]) => findings(specs).map((f) => `${f.id} ${f.severity}`);
+
+  it(`${LIMITED_FLIGHTS - 1} full flights are too few, ${LIMITED_FLIGHTS} are enough (both rules)`, () => {
+    expect(LIMITED_FLIGHTS).toBe(TOO_SMALL_FLIGHTS);
+    expect(ids(pinnedDownload(times(LIMITED_FLIGHTS - 1, "full")))).toEqual([]);
+    expect(ids(pinnedDownload(times(LIMITED_FLIGHTS, "full")))).toEqual([
+      "scale-too-small warn",
+      "window-limited info",
+    ]);
+  });
+
+  it(`a share of ${LIMITED_SHARE * 100}% full flights is enough, one flight fewer is not`, () => {
+    expect(LIMITED_SHARE).toBe(TOO_SMALL_SHARE);
+    const full = LIMITED_FLIGHTS;
+    const most = Math.floor(full / LIMITED_SHARE - full);
+    const mixed = (part: number) => pinnedDownload([...times(full, "full"), ...times(part, "part")]);
+    const at = findings(mixed(most));
+    expect(at.map((f) => f.id)).toEqual(["scale-too-small", "window-limited"]);
+    expect(at[1]!.message).toMatch(new RegExp(`^In ${Math.round(LIMITED_SHARE * 100)}% of its ${full + most} flights`));
+    expect(ids(mixed(most + 1))).toEqual([]);
+  });
+
+  it(`scale-too-small needs the raw window at ${NEAR_CEILING * 100}% of 65535 or more`, () => {
+    const least = Math.ceil(65535 * NEAR_CEILING);
+    expect(ids(pinnedDownload(times(LIMITED_FLIGHTS, "full"), { win: least }))).toEqual([
+      "scale-too-small warn",
+      "window-limited info",
+    ]);
+    expect(ids(pinnedDownload(times(LIMITED_FLIGHTS, "full"), { win: least - 1 }))).toEqual(["window-limited info"]);
+  });
+});
+
+describe("windowBound: the 64 KiB cap 'hit this transfer'", () => {
+  it(`${BOUND_FULL_SHARE * 100}% of the flights full is enough, fewer is not (slow rounds otherwise)`, () => {
+    // The part rounds wait half a second: the rate stays far below what the window allows.
+    const gap = (r: "full" | "part") => (r === "full" ? 0.03 : 0.5);
+    const full = 3;
+    const most = Math.floor(full / BOUND_FULL_SHARE - full);
+    const bound = (part: number) =>
+      windowBound(track(pinnedDownload([...times(full, "full"), ...times(part, "part")], { gap })));
+    expect(bound(most)).toBe(true);
+    expect(bound(most + 1)).toBe(false);
+  });
+
+  /**
+   * `rounds` single segments of `bytes`, one every `every` round trips, into a 65535-byte window
+   * never filled: the rate alone decides. Returns windowBound and the rate over what the window allows.
+   */
+  function paced(rounds: number, ratio: number, every: number): boolean {
+    const handshakeOnly = [
+      ...handshake(0, 7),
+      { from: C, to: S, flags: ".", seq: 1001, ack: 5001, win: 65535, time: 0.06 },
+    ];
+    const rtt = track(handshakeOnly).rtt;
+    expect(rtt).toBeGreaterThan(0);
+    const d = every * rtt;
+    // rate = rounds * bytes / ((rounds - 1) * d) = ratio * 65535 / rtt
+    const bytes = Math.round((ratio * 65535 * (rounds - 1) * every) / rounds);
+    expect(bytes + 1460).toBeLessThan(65535);
+    const specs = handshake(0, 7);
+    let seq = 5001;
+    const t = 0.06;
+    specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: seq, win: 65535, time: t });
+    for (let i = 0; i < rounds; i++) {
+      specs.push({ from: S, to: C, flags: ".", seq, ack: 1001, win: 509, len: bytes, time: 0.07 + i * d });
+      seq += bytes;
+      specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: seq, win: 65535, time: 0.07 + i * d + d / 2 });
+    }
+    const conn = track(specs);
+    expect(conn.rtt).toBe(rtt);
+    return windowBound(conn);
+  }
+
+  it(`a rate of ${BOUND_MIN_RATE} to ${BOUND_MAX_RATE} times the window per round trip (2% either side)`, () => {
+    const rounds = BOUND_ROUNDS + 2;
+    expect(paced(rounds, BOUND_MIN_RATE * 0.98, 1.01)).toBe(false);
+    expect(paced(rounds, BOUND_MIN_RATE * 1.02, 1.01)).toBe(true);
+    expect(paced(rounds, BOUND_MAX_RATE * 0.98, 1.01)).toBe(true);
+    expect(paced(rounds, BOUND_MAX_RATE * 1.02, 1.01)).toBe(false);
+  });
+
+  it(`... kept up over ${BOUND_ROUNDS} round trips or more`, () => {
+    // BOUND_ROUNDS + 1 segments 1.01 round trips apart span just over BOUND_ROUNDS round trips.
+    expect(paced(BOUND_ROUNDS + 1, 0.8, 1.01)).toBe(true);
+    expect(paced(BOUND_ROUNDS + 1, 0.8, 0.99)).toBe(false);
+  });
+});
+
+/** A transfer of `duration` seconds in which the client advertised a zero window for `stall` of them. */
+function stalled(stall: number, duration: number): SegmentSpec[] {
+  const specs = handshake(7, 7);
+  specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: 5001, win: 502, time: 0.06 });
+  specs.push({ from: S, to: C, flags: ".", seq: 5001, ack: 1001, win: 509, len: 1000, time: 0.1 });
+  // Times with exact binary fractions: the stall is `stall` to the last bit.
+  specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: 6001, win: 0, time: 0.25 });
+  specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: 6001, win: 502, time: 0.25 + stall });
+  specs.push({ from: S, to: C, flags: ".", seq: 6001, ack: 1001, win: 509, len: 1000, time: duration - 0.1 });
+  specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: 7001, win: 502, time: duration });
+  return specs;
+}
+
+describe("zero-window: a warning from a stall of SERIOUS_STALL seconds or SERIOUS_SHARE of the connection", () => {
+  const severity = (stall: number, duration: number) => one(stalled(stall, duration), "zero-window")!.severity;
+
+  it(`${SERIOUS_STALL} s of a long connection warns, a millisecond less is a note`, () => {
+    const long = 100 * SERIOUS_STALL;
+    expect(severity(SERIOUS_STALL, long)).toBe("warn");
+    expect(severity(SERIOUS_STALL - 0.001, long)).toBe("info");
+  });
+
+  it(`${SERIOUS_SHARE * 100}% of a short connection warns, a little less is a note`, () => {
+    const stall = SERIOUS_STALL / 2;
+    expect(severity(stall, stall / SERIOUS_SHARE)).toBe("warn");
+    expect(severity(stall, stall / SERIOUS_SHARE + 0.01)).toBe("info");
+  });
+});
+
+/** Scaling on, the client's raw window `raw`, and `segments` data segments from the server. */
+function quiet(raw: number, segments: number): SegmentSpec[] {
+  const specs = handshake(7, 7);
+  specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: 5001, win: raw, time: 0.06 });
+  for (let i = 0; i < segments; i++) {
+    const seq = 5001 + 100 * i;
+    specs.push({ from: S, to: C, flags: "P.", seq, ack: 1001, win: 509, len: 100, time: 0.1 + i / 10 });
+    specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: seq + 100, win: raw, time: 0.13 + i / 10 });
+  }
+  return specs;
+}
+
+describe("scale-unverified: small raw windows and too little data to tell", () => {
+  it(`a raw window below ${SMALL_RAW} is explained, ${SMALL_RAW} is not`, () => {
+    const f = one(quiet(SMALL_RAW - 1, 1), "scale-unverified");
+    expect(f).toMatchObject({ severity: "info", confidence: "certain" });
+    expect(f!.message).toContain(
+      `\`win ${SMALL_RAW - 1}\` means ${SMALL_RAW - 1} << 7 = ${(SMALL_RAW - 1) * 128} bytes`,
+    );
+    expect(one(quiet(SMALL_RAW, 1), "scale-unverified")).toBeUndefined();
+  });
+
+  it(`${ENOUGH - 1} data segments towards it are too few to tell, ${ENOUGH} show how the peer reads it`, () => {
+    expect(one(quiet(100, ENOUGH - 1), "scale-unverified")!.message).toContain(
+      `only ${ENOUGH - 1} data segment${ENOUGH - 1 === 1 ? "" : "s"} towards the client`,
+    );
+    expect(one(quiet(100, ENOUGH), "scale-unverified")).toBeUndefined();
   });
 });

@@ -4,9 +4,17 @@
  * imported, so a changed constant moves its test with it, and an off-by-one planted in a rule
  * (`>=` for `>`, a literal for the constant) fails here.
  */
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { analyze } from "../src/analysis/analyze.js";
 import type { Connection } from "../src/connections/connection.js";
-import { captureQuality, POOR_DOUBTFUL, POOR_DOUBTFUL_SHARE, POOR_GAPS } from "../src/connections/quality.js";
+import {
+  captureQuality,
+  POOR_DOUBTFUL,
+  POOR_DOUBTFUL_SHARE,
+  POOR_GAPS,
+  qualityCaveat,
+} from "../src/connections/quality.js";
 import { layoutKinds, STACKS } from "../src/connections/stacks.js";
 import { optionName, summarize } from "../src/connections/summary.js";
 import { ConnectionTracker } from "../src/connections/tracker.js";
@@ -15,6 +23,7 @@ import {
   appliedShift,
   CERTAIN_EXACT_FALLS,
   FIRST_WINDOW_FALL,
+  IMPLAUSIBLE_FIRST_WINDOW,
   MIN_EXACT_FALLS,
   MIN_FALLS,
 } from "../src/findings/applied-shift.js";
@@ -44,6 +53,7 @@ import {
 } from "../src/findings/rules/window-enforcing-middlebox.js";
 import { MIN_FLIGHTS as LIMITED_FLIGHTS, FULL_SHARE as LIMITED_SHARE } from "../src/findings/rules/window-limited.js";
 import { SERIOUS_SHARE, SERIOUS_STALL } from "../src/findings/rules/zero-window.js";
+import { formatBytes } from "../src/kernel/units.js";
 import { boxedDownload, C, handshake, S } from "./helpers/downloads.js";
 import { makeSegment, type SegmentSpec } from "./helpers/segments.js";
 
@@ -175,10 +185,16 @@ describe("wscale-out-of-range: 14 is legal, 15 is clamped", () => {
  * - "edge": 2 x 1000 bytes, ending exactly at ack + 2000 (raw << 0);
  * - "short": 700 bytes (well inside, no edge);
  * - "beyond": one 3000-byte segment (past raw << 0, at no edge);
- * - "over"/"under": 2001 or 1999 bytes, one byte beyond or short of the edge.
+ * - "over"/"under": 2001 or 1999 bytes, one byte beyond or short of the edge;
+ * - "edge2": 8000 bytes, ending at raw << 2; "scaled": 256,000 bytes, ending at raw << 7
+ *   (segments sized to end at no smaller edge on the way).
  */
-type Flight = "edge" | "short" | "beyond" | "over" | "under";
+type Flight = "edge" | "short" | "beyond" | "over" | "under" | "edge2" | "scaled";
 const FLIGHT: Record<Flight, number[]> = {
+  // raw << 2 (a box that rewrote 7 to 2), its segments ending at no smaller edge on the way;
+  // and raw << 7, the whole window the client offered.
+  edge2: [1500, 1500, 1500, 1500, 1500, 500],
+  scaled: [...Array(176).fill(1448), 1152],
   edge: [1000, 1000],
   short: [700],
   beyond: [3000],
@@ -277,6 +293,21 @@ describe("scale-rewritten: rounds at the rewritten edge", () => {
     expect(rewritten(times(2 * LIKELY_ROUNDS, "edge"))).toMatchObject({ confidence: "likely" });
   });
 
+  it("a box that rewrote the shift to 2: the edge at raw << 2, read as such", () => {
+    const f = rewritten(times(LIKELY_ROUNDS, "edge2"));
+    expect(f).toMatchObject({ confidence: "likely", readAs: [{ side: "client", applied: 7, readWith: 2 }] });
+    expect(f!.message).toContain("stopped exactly at the client's raw window shifted by 2, each sent");
+    expect(f!.message).toContain(
+      `its window of ${RAW} means ${formatBytes(RAW << 7)}, but the server reads it as ${formatBytes(RAW << 2)}`,
+    );
+    expect(f!.message).toContain("rewrote the window-scale shift in the client's SYN from 7 to 2");
+  });
+
+  it("a sender that stops at the edge of the shift offered (raw << 7) is a healthy window-limited sender", () => {
+    expect(FLIGHT.scaled.reduce((a, b) => a + b)).toBe(RAW << 7);
+    expect(rewritten(times(2 * LIKELY_ROUNDS, "scaled"))).toBeUndefined();
+  });
+
   it("flights sent a second after the ACK that opened them (not ACK-clocked) prove nothing", () => {
     expect(one(rewrittenDownload(times(2 * LIKELY_ROUNDS, "edge"), 0, 1), "scale-rewritten")).toBeUndefined();
   });
@@ -318,6 +349,8 @@ describe("applied shift: falls that bound it, exact falls that say it is none", 
     expect(appliedShift(enough.client)).toMatchObject({ kind: "none", confidence: "likely" });
     const f = one(fallingWindows(MIN_EXACT_FALLS, MIN_FALLS), "scale-asymmetric");
     expect(f).toMatchObject({ severity: "error", confidence: "likely" });
+    // An endpoint that does not scale is not one whose shift was rewritten.
+    expect(one(fallingWindows(MIN_EXACT_FALLS, MIN_FALLS), "scale-rewritten")).toBeUndefined();
   });
 
   it(`certain from ${CERTAIN_EXACT_FALLS} exact falls, likely at ${CERTAIN_EXACT_FALLS - 1}`, () => {
@@ -364,6 +397,87 @@ describe("applied shift from the first window: FIRST_WINDOW_FALL", () => {
   });
 });
 
+describe("applied shift from the first window: what arrived meanwhile, the peer's MSS, falls that refute it", () => {
+  /** firstWindow, after the client sent `request` bytes that the server's first window acknowledges. */
+  function afterRequest(synAckWindow: number, raw: number, request: number, clientMss = 1460): SegmentSpec[] {
+    const specs = firstWindow(synAckWindow, raw);
+    specs[0]!.mss = clientMss;
+    specs.splice(3, 0, { from: C, to: S, flags: "P.", seq: 1001, ack: 5001, win: 502, len: request, time: 0.032 });
+    specs[4]!.ack = 1001 + request;
+    return specs;
+  }
+
+  it("bytes that arrived before the first window count with it", () => {
+    const W = 1000 * FIRST_WINDOW_FALL;
+    expect(appliedShift(track(afterRequest(W, 900, 100)).server)).toMatchObject({ kind: "larger" });
+    expect(appliedShift(track(afterRequest(W, 901, 100)).server)).toBeNull();
+  });
+
+  it("below one MSS of the peer's SYN, not of 1460, when the peer announced less", () => {
+    expect(appliedShift(track(afterRequest(65535, 999, 0, 1000)).server)).toMatchObject({ kind: "larger" });
+    expect(appliedShift(track(afterRequest(65535, 1000, 0, 1000)).server)).toBeNull();
+  });
+
+  it("a first window that claims a larger shift than the falling windows allow is no evidence", () => {
+    const W = 1000 * FIRST_WINDOW_FALL;
+    const specs = firstWindow(W, W / FIRST_WINDOW_FALL);
+    // The client sends 500 bytes three times; the server's window falls by 300 raw units each time:
+    // more than any shift above 0 allows, and not by exactly what arrived.
+    let t = 0.1;
+    for (let i = 0; i < MIN_FALLS; i++) {
+      specs.push({
+        from: C,
+        to: S,
+        flags: "P.",
+        seq: 1001 + 500 * i,
+        ack: 5001,
+        win: 502,
+        len: 500,
+        time: (t += 0.01),
+      });
+      specs.push({
+        from: S,
+        to: C,
+        flags: ".",
+        seq: 5001,
+        ack: 1501 + 500 * i,
+        win: 1000 - 300 * (i + 1),
+        time: (t += 0.01),
+      });
+    }
+    const server = track(specs).server;
+    expect(server.unscaledFalls).toBe(0);
+    expect(appliedShift(server)).toBeNull();
+    expect(appliedShift(track(specs.slice(0, -2)).server)).toMatchObject({ kind: "larger" });
+  });
+
+  /** The client's SYN window: a multiple of 64, so that 1/64 of it is exact. */
+  const W = 64 * 1023;
+  /** Both SYNs offer `shift`; the client's first window after the handshake is raw `raw`. */
+  function sameWindowAgain(shift: number, raw: number): SegmentSpec[] {
+    const specs = handshake(shift, 7);
+    specs[0]!.win = W;
+    specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: 5001, win: raw, time: 0.06 });
+    return specs;
+  }
+
+  it("a first window equal to the SYN's (within 1/64) that would be 32 MiB scaled: the endpoint does not scale", () => {
+    expect(W * 2 ** 10).toBeGreaterThanOrEqual(IMPLAUSIBLE_FIRST_WINDOW);
+    expect(W * 2 ** 9).toBeLessThan(IMPLAUSIBLE_FIRST_WINDOW);
+    const none = appliedShift(track(sameWindowAgain(10, W)).client);
+    expect(none).toMatchObject({ kind: "none", applied: 0, confidence: "likely" });
+    expect(none!.note).toBe(
+      `first window after the handshake: raw ${W}, its SYN window again (64 MiB if shifted by 10)`,
+    );
+    expect(appliedShift(track(sameWindowAgain(9, W)).client)).toBeNull();
+    const close = W - W / 64;
+    expect(appliedShift(track(sameWindowAgain(10, close)).client)).toMatchObject({ kind: "none" });
+    expect(appliedShift(track(sameWindowAgain(10, close - 1)).client)).toBeNull();
+    expect(appliedShift(track(sameWindowAgain(10, W + W / 64)).client)).toMatchObject({ kind: "none" });
+    expect(one(sameWindowAgain(10, W), "scale-asymmetric")).toMatchObject({ severity: "error", confidence: "likely" });
+  });
+});
+
 describe("window-enforcing-middlebox: episodes at the unscaled edge", () => {
   const box = (rounds: number, elsewhere: ReadonlySet<number> = new Set()) =>
     one(boxedDownload(rounds, -1, elsewhere), "window-enforcing-middlebox");
@@ -380,8 +494,10 @@ describe("window-enforcing-middlebox: episodes at the unscaled edge", () => {
   });
 
   it(`at least ${MIN_BOX_SHARE * 100}% of the episodes must start at the edge`, () => {
-    const atEdge = LIKELY_EDGE_EPISODES;
-    const most = Math.floor(atEdge / MIN_BOX_SHARE - atEdge);
+    // The fewest episodes at the edge that are an exact share of a whole number of episodes.
+    let atEdge = MIN_EDGE_EPISODES;
+    while (!Number.isInteger(atEdge / MIN_BOX_SHARE)) atEdge++;
+    const most = atEdge / MIN_BOX_SHARE - atEdge;
     // Rounds 1, 3, 5, ... end with a loss far beyond the edge; the round after each starts there.
     const rounds = (other: number) => new Set(Array.from({ length: other }, (_, i) => 2 * i + 1));
     const f = box(atEdge + most + 1, rounds(most));
@@ -469,6 +585,59 @@ describe("capture quality", () => {
     expect(atShare.packets).toBe(packets(largest));
     expect(captureQuality(atShare).quality).toBe("poor");
     expect(captureQuality(capturedDownload(largest + 1, { doubled: doubled(POOR_DOUBTFUL) })).quality).toBe("fair");
+  });
+
+  it("the caveat names what the capture got wrong, in words", () => {
+    expect(qualityCaveat(captureQuality(capturedDownload(20, {})))).toBe("");
+    expect(qualityCaveat(captureQuality(capturedDownload(20, { missing: [5] })))).toBe(
+      "The capture itself is fair: 1000 acknowledged bytes in 1 gap were never captured.",
+    );
+    expect(
+      qualityCaveat(captureQuality(capturedDownload(20, { missing: [5, 10, 15], doubled: [2], reversed: [3] }))),
+    ).toBe(
+      "The capture itself is poor: 3000 acknowledged bytes in 3 gaps were never captured, 1 record was captured twice, 1 record is out of time order.",
+    );
+    expect(qualityCaveat(captureQuality(capturedDownload(20, { doubled: [2, 3], reversed: [5, 7] })))).toBe(
+      "The capture itself is poor: 2 records were captured twice, 2 records are out of time order.",
+    );
+  });
+
+  it("holes too many to track make it poor, on either side", () => {
+    // The server's segments arrive with a 1000-byte gap before each, and nothing is acknowledged.
+    const gappy = (gaps: number, fromClient: boolean) => {
+      const specs = handshake(7, 7);
+      specs.push({ from: C, to: S, flags: ".", seq: 1001, ack: 5001, win: 502, time: 0.06 });
+      const [a, b, isn] = fromClient ? [C, S, 1001] : [S, C, 5001];
+      specs.push({
+        from: a,
+        to: b,
+        flags: ".",
+        seq: isn,
+        ack: fromClient ? 5001 : 1001,
+        win: 502,
+        len: 1000,
+        time: 0.07,
+      });
+      for (let i = 1; i <= gaps; i++) {
+        specs.push({
+          from: a,
+          to: b,
+          flags: ".",
+          seq: isn + 2000 * i,
+          ack: fromClient ? 5001 : 1001,
+          win: 502,
+          len: 1000,
+          time: 0.07 + i / 1000,
+        });
+      }
+      return track(specs);
+    };
+    for (const fromClient of [false, true]) {
+      const many = gappy(20, fromClient);
+      expect((fromClient ? many.client : many.server).holes.gaveUpBelow).toBeGreaterThanOrEqual(0);
+      expect(captureQuality(many)).toMatchObject({ quality: "poor", uncapturedGaps: 0 });
+      expect(captureQuality(gappy(2, fromClient)).quality).toBe("good");
+    }
   });
 
   it("records out of time order count as doubtful too", () => {
@@ -652,5 +821,41 @@ describe("scale-unverified: small raw windows and too little data to tell", () =
       `only ${ENOUGH - 1} data segment${ENOUGH - 1 === 1 ? "" : "s"} towards the client`,
     );
     expect(one(quiet(100, ENOUGH), "scale-unverified")).toBeUndefined();
+  });
+});
+
+describe("syn-cookies on the lab's cookie captures (tcp_syncookies=2): possible alone, likely beside an answer with wscale", () => {
+  const warnings = async (file: string) => {
+    const r = await analyze([join(import.meta.dirname, "../captures", file)], { idleTimeout: 300 });
+    return r.findings.filter((f) => f.severity !== "info");
+  };
+  const COOKIE = "answered with a SYN-ACK that carries only an MSS: what a SYN cookie looks like";
+
+  it("client timestamps on: the cookie keeps wscale in its TSval, nothing to say", async () => {
+    for (const side of ["client", "server"]) expect(await warnings(`syn-cookies.${side}.pcap`)).toEqual([]);
+  });
+
+  it("client timestamps off: MSS only, possible (a server with scaling off answers the same)", async () => {
+    for (const side of ["client", "server"]) {
+      const got = await warnings(`syn-cookies-no-ts.${side}.pcap`);
+      expect(got.map((f) => [f.connection, f.id, f.severity, f.confidence])).toEqual([
+        ["c1", "syn-cookies", "warn", "possible"],
+      ]);
+      expect(got[0]!.message).toContain(`The server 198.18.2.2:80 ${COOKIE} (the client sent no timestamps`);
+      expect(got[0]!.message).toContain("though a server with window scaling and SACK turned off answers the same");
+    }
+  });
+
+  it("one connection with timestamps, one without: the same server offered wscale, so likely", async () => {
+    for (const side of ["client", "server"]) {
+      const got = await warnings(`syn-cookies-mix.${side}.pcap`);
+      expect(got.map((f) => [f.connection, f.id, f.severity, f.confidence])).toEqual([
+        ["c2", "syn-cookies", "warn", "likely"],
+      ]);
+      expect(got[0]!.message).toContain(
+        `${COOKIE} (the same server offered window scaling in 1 of its 2 SYN-ACKs in this capture)`,
+      );
+      expect(got[0]!.message).toContain("This is the server's own answer, not a box on the path.");
+    }
   });
 });

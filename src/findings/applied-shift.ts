@@ -25,7 +25,7 @@ export interface AppliedShift {
 }
 
 /** A window of at least this many bytes right after the handshake is implausible for any stack. */
-const IMPLAUSIBLE_FIRST_WINDOW = 32 * 1024 * 1024;
+export const IMPLAUSIBLE_FIRST_WINDOW = 32 * 1024 * 1024;
 /** Window falls needed before they bound the shift (one odd fall is not enough). */
 export const MIN_FALLS = 3;
 /** Falls by exactly the bytes that arrived needed to call a window unscaled. */

@@ -10,11 +10,9 @@ import { summarize } from "../src/connections/summary.js";
 import { ConnectionTracker } from "../src/connections/tracker.js";
 import { evaluateFindings } from "../src/findings/evaluate.js";
 import type { Finding } from "../src/findings/finding.js";
+import { boxedDownload, C, handshake, S } from "./helpers/downloads.js";
 import { makeSegment, type SegmentSpec } from "./helpers/segments.js";
 import { requireTools } from "./helpers/tools.js";
-
-const C = "198.18.1.2:40000";
-const S = "198.18.2.2:443";
 
 function findings(specs: SegmentSpec[]): Finding[] {
   let conn: Connection | undefined;
@@ -22,51 +20,6 @@ function findings(specs: SegmentSpec[]): Finding[] {
   for (const s of specs) tracker.segment(makeSegment(s));
   tracker.flush();
   return evaluateFindings(conn!, summarize(conn!));
-}
-
-function handshake(clientShift: number, serverShift: number): SegmentSpec[] {
-  return [
-    { from: C, to: S, flags: "S", seq: 1000, win: 64240, wscale: clientShift, mss: 1460, sackOK: true, time: 0 },
-    {
-      from: S,
-      to: C,
-      flags: "S.",
-      seq: 5000,
-      ack: 1001,
-      win: 65160,
-      wscale: serverShift,
-      mss: 1460,
-      sackOK: true,
-      time: 0.03,
-    },
-  ];
-}
-
-/**
- * A download through a firewall that tracks windows without the scale: the client advertises raw
- * 100 with shift 12 (409,600 bytes), the box lets through only segments that start within ack + 100.
- * The server sends 1000-byte segments up to the scaled edge; each round one gets through, the
- * rest are dropped and sent again. Captured at the server, upstream of the box.
- * `deliverBeyond`: the round in which the box lets everything through (random loss instead).
- */
-function boxedDownload(rounds: number, deliverBeyond = -1): SegmentSpec[] {
-  const specs = handshake(12, 7);
-  let t = 0.06;
-  let ack = 5001;
-  let sent = 5001; // highest sequence number the server has sent
-  specs.push({ from: C, to: S, flags: ".", seq: 1001, ack, win: 100, time: t });
-  for (let r = 0; r < rounds; r++) {
-    // Fill the scaled window: anything not sent yet is new, anything below `sent` a retransmission.
-    for (let seq = ack; seq + 1000 <= ack + (100 << 12); seq += 1000) {
-      specs.push({ from: S, to: C, flags: ".", seq, ack: 1001, win: 509, len: 1000, time: (t += 0.00001) });
-      if (seq + 1000 > sent) sent = seq + 1000;
-    }
-    // The box passed [ack, ack + 1000) only (or everything, in the round it behaves).
-    ack = r === deliverBeyond ? sent : ack + 1000;
-    specs.push({ from: C, to: S, flags: ".", seq: 1001, ack, win: 100, time: (t += 0.02) });
-    t += 0.2; // the retransmission timer
-  }
-  return specs;
 }
 
 describe("window-enforcing-middlebox", () => {

@@ -8,12 +8,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { constants, gzipSync, inflateRawSync } from "node:zlib";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { openInput } from "../src/capture/open.js";
 import { PcapReader } from "../src/capture/pcap.js";
 import { BIN, ROOT } from "./helpers/bin.js";
 import { readChunks } from "./helpers/capture-builder.js";
-import { oracle } from "./helpers/oracle.js";
+import { requireTools } from "./helpers/tools.js";
 
 const GZ = new Uint8Array(readFileSync(join(ROOT, "captures/healthy.client.pcap.gz")));
 const PLAIN = new Uint8Array(readFileSync(join(ROOT, "captures/healthy.client.pcap")));
@@ -66,7 +66,7 @@ const commonPrefix = (a: Uint8Array, b: Uint8Array) => {
 const BODY = 10;
 const plainReport = analyze(join(ROOT, "captures/healthy.client.pcap")).report;
 
-describe.skipIf(!oracle("zcat"))("damaged gzip captures against zcat (needs zcat)", () => {
+requireTools(["zcat"]).describe("damaged gzip captures against zcat", () => {
   it("the undamaged file: what zcat gives, the report of the plain capture, no warning", async () => {
     expect([GZ[3], GZ[0], GZ[1]]).toEqual([0, 0x1f, 0x8b]); // no optional header fields: the data starts at 10
     const path = write("whole.pcap.gz", GZ);

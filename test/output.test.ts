@@ -25,13 +25,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN, ROOT } from "./helpers/bin.js";
+import { requireTools } from "./helpers/tools.js";
 
 const CAPTURE = join(ROOT, "captures", "healthy.client.pcap");
 const tmp = mkdtempSync(join(tmpdir(), "wscale-output-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const isRoot = process.getuid?.() === 0;
-const hasTool = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 
 let dirs = 0;
 /** A fresh directory for one test, holding a copy of the capture as in.pcap. */
@@ -261,7 +261,7 @@ describe("-o refuses, with one line and exit 2", () => {
     expect(readdirSync(dir).sort()).toEqual(["in.pcap", "nodir", "sub"]);
   });
 
-  it.skipIf(!isRoot)("a block device (a node made in the test directory; needs root for mknod)", () => {
+  requireTools(["root"]).it("a block device (a node made in the test directory; needs root for mknod)", () => {
     const dir = workdir();
     execFileSync("mknod", [join(dir, "blk"), "b", "7", "250"]);
     expectOneLine(
@@ -272,7 +272,7 @@ describe("-o refuses, with one line and exit 2", () => {
 
   // root is never denied by permissions: run as nobody through setpriv when root.
   const asUser = isRoot ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
-  it.skipIf(isRoot && !hasTool("setpriv"))(
+  requireTools(isRoot ? ["setpriv"] : []).it(
     "a directory the user cannot write to (as root: as nobody, by setpriv)",
     () => {
       const dir = workdir();

@@ -22,7 +22,7 @@ import {
   toHex,
   u32,
 } from "./helpers/capture-builder.js";
-import { oracle } from "./helpers/oracle.js";
+import { requireTools } from "./helpers/tools.js";
 
 const T0 = 1_700_000_000;
 
@@ -317,7 +317,7 @@ describe("PcapReader: damage", () => {
     expect(read(file, everyByte(file.length))).toEqual(r);
   });
 
-  describe.skipIf(!oracle("tcpdump"))("libpcap as the oracle (tcpdump)", () => {
+  requireTools(["tcpdump"]).describe("libpcap as the oracle (tcpdump)", () => {
     it("tcpdump -r reads the oversized records as we do: its copy (-w) holds exactly our frames", () => {
       const os: PcapFileOptions = { snaplen: 96 };
       const file = pcapFile(os, [

@@ -14,7 +14,7 @@ import type { ConnectionSummary } from "../src/connections/summary.js";
 import { TcpSegment } from "../src/decode/segment.js";
 import { FrameSegmentSource } from "../src/decode/segment-source.js";
 import { BIN, ROOT } from "./helpers/bin.js";
-import { oracle } from "./helpers/oracle.js";
+import { requireTools } from "./helpers/tools.js";
 
 const DIR = join(ROOT, "test/fixtures/tunnels");
 
@@ -113,38 +113,35 @@ function byDirection(segments: Seg[]): Record<string, Omit<Seg, "frame">[]> {
   return out;
 }
 
-describe.skipIf(!oracle("tshark"))(
-  "real tunnel captures: every TCP segment as tshark decodes it (needs tshark)",
-  () => {
-    const cases: [string, string[], Record<string, number>][] = [
-      ["vxlan.underlay.pcap", [], {}],
-      ["vxlan-8472.underlay.pcap", ["udp.port==8472,vxlan"], {}],
-      ["vxlan6.underlay.pcap", [], {}],
-      ["geneve-ssh.tcpdump.pcap", [], { "not TCP": 6 }],
-      ["6in4-http-tls.ndpi.pcap", [], { "not TCP": 2 }],
-      ["ppp-cisco-hdlc-bgp.ndpi.pcap", [], {}],
-    ];
-    for (const [file, decodeAs, skipped] of cases) {
-      it(`${file}: the same segments, frame by frame; the rest skipped for what it is`, () => {
-        const r = ours(file);
-        const expected = tshark(file, decodeAs);
-        expect(expected.length).toBeGreaterThan(0);
-        expect(r.segments).toEqual(expected);
-        expect(r.skipped).toEqual(skipped);
-        expect(r.warnings).toEqual([]);
-      });
-    }
-
-    it("BGP inside MPLS over PPP: tshark sees TCP we do not open, so it is named as MPLS, not 'not TCP'", () => {
-      const r = ours("ppp-mpls-bgp.tcpdump.pcap");
-      const tcp = tshark("ppp-mpls-bgp.tcpdump.pcap");
-      expect(tcp.map((s) => s.frame)).toEqual([1, 4, 5]);
-      expect(r.segments).toEqual([]);
-      expect(r.skipped).toEqual({ "not decoded: MPLS (PPP protocol 0x0281)": 8, "not TCP": 5 });
-      expect(r.warnings).toEqual(["frame 1 and every one like it skipped: MPLS (PPP protocol 0x0281) is not decoded"]);
+requireTools(["tshark"]).describe("real tunnel captures: every TCP segment as tshark decodes it", () => {
+  const cases: [string, string[], Record<string, number>][] = [
+    ["vxlan.underlay.pcap", [], {}],
+    ["vxlan-8472.underlay.pcap", ["udp.port==8472,vxlan"], {}],
+    ["vxlan6.underlay.pcap", [], {}],
+    ["geneve-ssh.tcpdump.pcap", [], { "not TCP": 6 }],
+    ["6in4-http-tls.ndpi.pcap", [], { "not TCP": 2 }],
+    ["ppp-cisco-hdlc-bgp.ndpi.pcap", [], {}],
+  ];
+  for (const [file, decodeAs, skipped] of cases) {
+    it(`${file}: the same segments, frame by frame; the rest skipped for what it is`, () => {
+      const r = ours(file);
+      const expected = tshark(file, decodeAs);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(r.segments).toEqual(expected);
+      expect(r.skipped).toEqual(skipped);
+      expect(r.warnings).toEqual([]);
     });
-  },
-);
+  }
+
+  it("BGP inside MPLS over PPP: tshark sees TCP we do not open, so it is named as MPLS, not 'not TCP'", () => {
+    const r = ours("ppp-mpls-bgp.tcpdump.pcap");
+    const tcp = tshark("ppp-mpls-bgp.tcpdump.pcap");
+    expect(tcp.map((s) => s.frame)).toEqual([1, 4, 5]);
+    expect(r.segments).toEqual([]);
+    expect(r.skipped).toEqual({ "not decoded: MPLS (PPP protocol 0x0281)": 8, "not TCP": 5 });
+    expect(r.warnings).toEqual(["frame 1 and every one like it skipped: MPLS (PPP protocol 0x0281) is not decoded"]);
+  });
+});
 
 /** What a connection's report says that depends on each direction's segments only, not on their interleaving. */
 function endpoints(c: ConnectionSummary) {

@@ -17,6 +17,12 @@ export interface CaptureQualitySummary {
   timeReversed: number;
 }
 
+/** Gaps the capture missed before the connection's capture is poor (one or two weaken nothing). */
+export const POOR_GAPS = 3;
+/** Records doubled or out of time order before it is poor, if also at least this share of its packets. */
+export const POOR_DOUBTFUL = 3;
+export const POOR_DOUBTFUL_SHARE = 0.01;
+
 export function captureQuality(conn: Connection): CaptureQualitySummary {
   const c = conn.client;
   const s = conn.server;
@@ -30,8 +36,8 @@ export function captureQuality(conn: Connection): CaptureQualitySummary {
   if (uncapturedGaps + doubtful > 0) quality = "fair";
   // One gap or one odd record weakens nothing; several do, and so do holes too many to track.
   if (
-    uncapturedGaps >= 3 ||
-    (doubtful >= 3 && doubtful >= conn.packets * 0.01) ||
+    uncapturedGaps >= POOR_GAPS ||
+    (doubtful >= POOR_DOUBTFUL && doubtful >= conn.packets * POOR_DOUBTFUL_SHARE) ||
     c.holes.gaveUpBelow >= 0 ||
     s.holes.gaveUpBelow >= 0
   ) {

@@ -25,11 +25,15 @@ export interface AppliedShift {
 }
 
 /** A window of at least this many bytes right after the handshake is implausible for any stack. */
-const IMPLAUSIBLE_FIRST_WINDOW = 32 * 1024 * 1024;
+export const IMPLAUSIBLE_FIRST_WINDOW = 32 * 1024 * 1024;
 /** Window falls needed before they bound the shift (one odd fall is not enough). */
 export const MIN_FALLS = 3;
 /** Falls by exactly the bytes that arrived needed to call a window unscaled. */
 export const MIN_EXACT_FALLS = 2;
+/** ... and before that is certain rather than likely. */
+export const CERTAIN_EXACT_FALLS = 8;
+/** A first window (plus what arrived meanwhile) at most 1/16 of the SYN's says a larger shift is applied. */
+export const FIRST_WINDOW_FALL = 16;
 
 export function appliedShift(e: Endpoint): AppliedShift | null {
   const s = e.shift;
@@ -39,7 +43,7 @@ export function appliedShift(e: Endpoint): AppliedShift | null {
     return {
       kind: "none",
       applied: 0,
-      confidence: e.unscaledFalls >= 8 ? "certain" : "likely",
+      confidence: e.unscaledFalls >= CERTAIN_EXACT_FALLS ? "certain" : "likely",
       frame: e.shrinkFrame,
       note: `its window fell by exactly the bytes that arrived ${e.unscaledFalls} times, which under shift ${s} would move its right edge left: it does not scale`,
     };
@@ -81,7 +85,13 @@ function fromFirstWindow(e: Endpoint, s: number): AppliedShift | null {
   const bytes = raw * 2 ** s;
   const received = peerSyn === null ? -1 : seqDiff(e.rawFirstAck, (peerSyn.isn + 1) >>> 0);
   const mss = Math.min(peerSyn?.mss ?? 536, 1460);
-  if (raw > 0 && received >= 0 && received <= 65535 && bytes < mss && (bytes + received) * 16 <= syn.window) {
+  if (
+    raw > 0 &&
+    received >= 0 &&
+    received <= 65535 &&
+    bytes < mss &&
+    (bytes + received) * FIRST_WINDOW_FALL <= syn.window
+  ) {
     const applied = Math.min(MAX_SHIFT, s + Math.round(Math.log2(syn.window / bytes)));
     if (applied > s) {
       return {

@@ -51,6 +51,13 @@ export function windowFullShare(e: Endpoint): number {
   return e.flights > 0 ? e.windowFullFlights / e.flights : 0;
 }
 
+/** windowBound: share of flights that filled the window, ... */
+export const BOUND_FULL_SHARE = 0.3;
+/** ... or round trips of sending, at a rate between these shares of what the window allows. */
+export const BOUND_ROUNDS = 4;
+export const BOUND_MIN_RATE = 0.5;
+export const BOUND_MAX_RATE = 1.1;
+
 /**
  * A transfer in either direction ran into the receive window: its sender filled the window in at
  * least 30% of its flights (seen near the sender), or over at least four round trips it moved at
@@ -62,13 +69,13 @@ export function windowFullShare(e: Endpoint): number {
 export function windowBound(conn: Connection): boolean {
   const rtt = conn.rtt;
   for (const sender of [conn.client, conn.server]) {
-    if (windowFullShare(sender) >= 0.3) return true;
+    if (windowFullShare(sender) >= BOUND_FULL_SHARE) return true;
     const receiver = sender.peer;
     const span = sender.lastDataTime - sender.firstDataTime;
-    if (receiver.shift === null || receiver.windows === 0 || !(rtt > 0) || !(span >= 4 * rtt)) continue;
+    if (receiver.shift === null || receiver.windows === 0 || !(rtt > 0) || !(span >= BOUND_ROUNDS * rtt)) continue;
     const ceiling = (receiver.rawMax * 2 ** receiver.shift) / rtt;
     const rate = sender.goodBytes / span;
-    if (rate >= 0.5 * ceiling && rate <= 1.1 * ceiling) return true;
+    if (rate >= BOUND_MIN_RATE * ceiling && rate <= BOUND_MAX_RATE * ceiling) return true;
   }
   return false;
 }

@@ -1,4 +1,5 @@
 import { ACK, FIN, PSH, RST, SYN, TcpSegment } from "../../src/decode/segment.js";
+import { decodeTcpOptions } from "../../src/decode/tcp-options.js";
 
 /** A segment described the way tcpdump prints it, for connection-level tests. */
 export interface SegmentSpec {
@@ -19,6 +20,29 @@ export interface SegmentSpec {
   truncatedOptions?: boolean;
   ipId?: number;
   ttl?: number;
+  /**
+   * The option block as laid out on the wire, p0f style ("mss,nop,ws,sok,nop,nop,nop,nop,ts"),
+   * encoded to bytes and decoded by the real option walker; values from mss, wscale and ts.
+   */
+  layout?: string;
+}
+
+/** Bytes of an option layout: mss, nop, ws, sok, ts, eol. */
+export function layoutBytes(spec: Pick<SegmentSpec, "layout" | "mss" | "wscale" | "ts">): Uint8Array {
+  const out: number[] = [];
+  const u32 = (v: number) => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+  for (const name of (spec.layout ?? "").split(",")) {
+    const mss = spec.mss ?? 1460;
+    const ts = spec.ts ?? [1, 0];
+    if (name === "mss") out.push(2, 4, mss >> 8, mss & 0xff);
+    else if (name === "nop") out.push(1);
+    else if (name === "eol") out.push(0);
+    else if (name === "ws") out.push(3, 3, spec.wscale ?? 7);
+    else if (name === "sok") out.push(4, 2);
+    else if (name === "ts") out.push(8, 10, ...u32(ts[0]), ...u32(ts[1]));
+    else throw new Error(`unknown option ${name}`);
+  }
+  return Uint8Array.from(out);
 }
 
 function parseEndpoint(s: string): { words: number[]; port: number; v: 4 | 6 } {
@@ -76,5 +100,9 @@ export function makeSegment(spec: SegmentSpec, into = new TcpSegment()): TcpSegm
   s.sackCount = 0;
   s.optionCount = 0;
   s.longestNopRun = 0;
+  if (spec.layout !== undefined) {
+    const b = layoutBytes(spec);
+    decodeTcpOptions(b, 0, b.length, b.length, s);
+  }
   return s;
 }

@@ -14,6 +14,8 @@ export const LIKELY_ROUNDS = 5;
 export const MIN_EDGE_SHARE = 0.5;
 /** Share of flights that may go beyond it (a lost or swapped ACK in the capture makes one look so). */
 export const MAX_BEYOND_SHARE = 0.1;
+/** On a poor capture, this many times LIKELY_ROUNDS before we call it likely. */
+export const POOR_ROUNDS_FACTOR = 4;
 
 /**
  * The seed case: a box rewrote a SYN's shift (usually to 0). Two proofs, one per vantage point:
@@ -53,7 +55,7 @@ function fromSenderEdges(ctx: RuleContext, victim: Endpoint): Finding | null {
   if (rounds < MIN_ROUNDS || rounds < flights * MIN_EDGE_SHARE || beyond > flights * MAX_BEYOND_SHARE) return null;
   const caveat = qualityCaveat(quality);
   // A poor capture weakens a pattern only while it is thin: dozens of clocked rounds at the edge stay likely.
-  const needed = quality.quality === "poor" ? 4 * LIKELY_ROUNDS : LIKELY_ROUNDS;
+  const needed = quality.quality === "poor" ? POOR_ROUNDS_FACTOR * LIKELY_ROUNDS : LIKELY_ROUNDS;
   const confidence: Confidence = rounds >= needed ? "likely" : "possible";
   const raw = victim.rawMax;
   const believed = raw * 2 ** used;

@@ -4,6 +4,12 @@ import { tooSmallAdvice } from "../advice.js";
 import type { Finding } from "../finding.js";
 import { label, type RuleContext, roleOf, rttText, windowFullShare, windowRate } from "../rule.js";
 
+/** The receiver's largest raw window must reach this share of 65535 ... */
+export const NEAR_CEILING = 0.9;
+/** ... while the sender filled it in this share of at least MIN_FLIGHTS flights. */
+export const FULL_SHARE = 0.5;
+export const MIN_FLIGHTS = 10;
+
 /**
  * Scaling works, but the receiver's window sits at the largest its shift can express while the
  * sender is window-limited: 65535 << shift is below what the path needs.
@@ -17,9 +23,9 @@ export function scaleTooSmall({ conn, summary }: RuleContext): Finding[] {
     const s = receiver.shift;
     if (
       s === null ||
-      receiver.rawMax < MAX_UNSCALED_WINDOW * 0.9 ||
-      windowFullShare(sender) < 0.5 ||
-      sender.flights < 10
+      receiver.rawMax < MAX_UNSCALED_WINDOW * NEAR_CEILING ||
+      windowFullShare(sender) < FULL_SHARE ||
+      sender.flights < MIN_FLIGHTS
     )
       continue;
     const ceiling = MAX_UNSCALED_WINDOW * 2 ** s;

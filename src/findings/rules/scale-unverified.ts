@@ -2,9 +2,9 @@ import type { Finding } from "../finding.js";
 import { label, type RuleContext, roleOf } from "../rule.js";
 
 /** Raw windows this small are the ones people misread as bytes ("win 92", "win 63"). */
-const SMALL_RAW = 256;
+export const SMALL_RAW = 256;
 /** Data segments towards the endpoint needed before its peer's behaviour tells anything. */
-const ENOUGH = 3;
+export const ENOUGH = 3;
 
 /**
  * Scaling was negotiated and an endpoint's raw windows are small numbers that really mean more,

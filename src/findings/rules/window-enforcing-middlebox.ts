@@ -8,6 +8,8 @@ export const MIN_EDGE_EPISODES = 3;
 export const MIN_EDGE_SHARE = 0.75;
 /** Largest chance that random loss put that many episodes at the edge. */
 export const MAX_CHANCE = 1e-4;
+/** Episodes at the edge before the box is likely rather than possible (on a capture that is not poor). */
+export const LIKELY_EDGE_EPISODES = 10;
 
 /**
  * A stateful firewall that tracks windows without the scale lets data through only up to
@@ -38,7 +40,7 @@ export function windowEnforcingMiddlebox({ conn, summary, quality }: RuleContext
     out.push({
       id: "window-enforcing-middlebox",
       severity: "error",
-      confidence: quality.quality === "poor" ? "possible" : atEdge >= 10 ? "likely" : "possible",
+      confidence: quality.quality === "poor" ? "possible" : atEdge >= LIKELY_EDGE_EPISODES ? "likely" : "possible",
       connection: summary.id,
       direction: directionFrom(conn, sender),
       message:

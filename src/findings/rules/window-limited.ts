@@ -3,7 +3,9 @@ import type { Finding } from "../finding.js";
 import { goodput, label, type RuleContext, roleOf, rttText, windowFullShare, windowRate } from "../rule.js";
 
 /** Enough flights to speak of "most round trips". */
-const MIN_FLIGHTS = 10;
+export const MIN_FLIGHTS = 10;
+/** Share of them that filled the window. */
+export const FULL_SHARE = 0.5;
 
 /**
  * The sender kept its bytes in flight within one MSS of the receive window for most of the
@@ -15,7 +17,7 @@ export function windowLimited({ conn, summary }: RuleContext): Finding[] {
   for (const sender of [conn.client, conn.server]) {
     const receiver = sender.peer;
     const share = windowFullShare(sender);
-    if (receiver.shift === null || sender.flights < MIN_FLIGHTS || share < 0.5) continue;
+    if (receiver.shift === null || sender.flights < MIN_FLIGHTS || share < FULL_SHARE) continue;
     const window = receiver.rawMax * 2 ** receiver.shift;
     const need = (bits: number) => formatBytes(Math.ceil((bits / 8) * rtt));
     out.push({

@@ -1,3 +1,4 @@
+import { MAX_SHIFT } from "../../connections/wscale.js";
 import type { Finding } from "../finding.js";
 import { label, type RuleContext } from "../rule.js";
 
@@ -6,13 +7,13 @@ export function wscaleOutOfRange({ conn, summary }: RuleContext): Finding[] {
   const out: Finding[] = [];
   for (const e of [conn.client, conn.server]) {
     const offer = e.offered;
-    if (e.syn === null || offer.state !== "present" || offer.shift <= 14) continue;
+    if (e.syn === null || offer.state !== "present" || offer.shift <= MAX_SHIFT) continue;
     out.push({
       id: "wscale-out-of-range",
       severity: "warn",
       confidence: "certain",
       connection: summary.id,
-      message: `The ${label(conn, e)} offered window-scale shift ${offer.shift}; RFC 7323 allows at most 14, so both ends must use 14 (windows up to ${65535 * 2 ** 14} bytes).`,
+      message: `The ${label(conn, e)} offered window-scale shift ${offer.shift}; RFC 7323 allows at most ${MAX_SHIFT}, so both ends must use ${MAX_SHIFT} (windows up to ${65535 * 2 ** MAX_SHIFT} bytes).`,
       evidence: [{ frame: e.syn.frame.frame, note: `SYN carries wscale ${offer.shift}` }],
       advice: [],
     });

@@ -2,6 +2,10 @@ import { formatDuration } from "../../kernel/units.js";
 import type { Finding } from "../finding.js";
 import { label, plural, type RuleContext, roleOf } from "../rule.js";
 
+/** A stall this long in total (seconds), or this share of the connection, is a warning. */
+export const SERIOUS_STALL = 1;
+export const SERIOUS_SHARE = 0.25;
+
 /** Zero windows stall a transfer, but they come from the receiving application, not from scaling. */
 export function zeroWindow({ conn, summary }: RuleContext): Finding[] {
   const out: Finding[] = [];
@@ -9,7 +13,7 @@ export function zeroWindow({ conn, summary }: RuleContext): Finding[] {
   for (const e of [conn.client, conn.server]) {
     if (e.zeroWindowEpisodes === 0) continue;
     const stall = e.zeroWindowSeconds;
-    const serious = stall >= 1 || (duration > 0 && stall / duration >= 0.25);
+    const serious = stall >= SERIOUS_STALL || (duration > 0 && stall / duration >= SERIOUS_SHARE);
     out.push({
       id: "zero-window",
       severity: serious ? "warn" : "info",

@@ -835,11 +835,19 @@ describe("syn-cookies on the lab's cookie captures (tcp_syncookies=2): possible 
     for (const side of ["client", "server"]) expect(await warnings(`syn-cookies.${side}.pcap`)).toEqual([]);
   });
 
-  it("client timestamps off: MSS only, possible (a server with scaling off answers the same)", async () => {
-    for (const side of ["client", "server"]) {
-      const got = await warnings(`syn-cookies-no-ts.${side}.pcap`);
+  it("client timestamps off: MSS only, possible (a server with scaling off answers the same); a note unless the cap was hit", async () => {
+    // At the server's end its flights visibly fill the unscaled 65535 bytes (tshark: 14 window-full
+    // segments): warn. At the client's end that is not visible: info.
+    for (const [side, severity] of [
+      ["client", "info"],
+      ["server", "warn"],
+    ]) {
+      const r = await analyze([join(import.meta.dirname, "../captures", `syn-cookies-no-ts.${side}.pcap`)], {
+        idleTimeout: 300,
+      });
+      const got = r.findings.filter((f) => f.id === "syn-cookies");
       expect(got.map((f) => [f.connection, f.id, f.severity, f.confidence])).toEqual([
-        ["c1", "syn-cookies", "warn", "possible"],
+        ["c1", "syn-cookies", severity, "possible"],
       ]);
       expect(got[0]!.message).toContain(`The server 198.18.2.2:80 ${COOKIE} (the client sent no timestamps`);
       expect(got[0]!.message).toContain("though a server with window scaling and SACK turned off answers the same");

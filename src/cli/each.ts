@@ -43,7 +43,7 @@ export interface EachResult {
 }
 
 /** `-o DIR/`: a name ending with a slash is a directory for one report per input (an existing directory without it is refused by openOutput, not guessed at). */
-export async function isDirectoryTarget(output: string | undefined): Promise<boolean> {
+export function isDirectoryTarget(output: string | undefined): boolean {
   return output !== undefined && output !== "-" && output.endsWith("/");
 }
 
@@ -69,7 +69,7 @@ export async function runEach(
   pool: JobPool,
   stdin?: NodeJS.ReadableStream,
 ): Promise<EachResult> {
-  const dir = (await isDirectoryTarget(args.output)) ? args.output! : undefined;
+  const dir = isDirectoryTarget(args.output) ? args.output! : undefined;
   // Only to tell unreadable inputs from the others before anything is written.
   const { inputs, unreadable } = await peekInputs(paths, { stdin, segments: 1 });
   if (args.format === "ndjson" && dir === undefined) {

@@ -51,10 +51,11 @@ export function text<T extends string = string>(value: string): T {
   return value as T;
 }
 
-/** A count such as --top: a whole number >= 0. */
-export function wholeNumber(value: string): number {
+/** A count such as --top: a whole number >= min (0 unless given). */
+export function wholeNumber(value: string, min = 0): number {
   const t = value.trim();
-  if (!/^\d+$/.test(t)) throw new InvalidValue(`needs a whole number >= 0, got ${quoted(value)}`);
+  if (!/^\d+$/.test(t) || Number(t) < min)
+    throw new InvalidValue(`needs a whole number >= ${min}, got ${quoted(value)}`);
   const n = Number(t);
   if (!Number.isSafeInteger(n)) throw new InvalidValue(`${quoted(value)} is too large`);
   return n;
@@ -62,9 +63,7 @@ export function wholeNumber(value: string): number {
 
 /** A count that cannot be zero, such as --jobs: a whole number >= 1. */
 export function countingNumber(value: string): number {
-  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : 0;
-  if (!(n >= 1 && Number.isSafeInteger(n))) throw new InvalidValue(`needs a whole number >= 1, got ${quoted(value)}`);
-  return n;
+  return wholeNumber(value, 1);
 }
 
 const SECONDS: Record<string, number> = { "": 1, s: 1, sec: 1, ms: 1e-3, min: 60, m: 60, h: 3600 };

@@ -5,7 +5,7 @@
  */
 
 import type { Endpoint, SynInfo } from "./endpoint.js";
-import { layoutText, matchLayout, type OsFamily, restoredLayouts, STACKS, type StackLayout } from "./stacks.js";
+import { layoutText, matchLayout, type OsFamily, restoredLayout, STACKS, type StackLayout } from "./stacks.js";
 
 export type OsConfidence = "likely" | "possible" | "none";
 
@@ -86,13 +86,10 @@ export function inferOsFromSyn(syn: SynInfo): OsGuess {
   let rows = matchLayout(syn.optionKinds, syn.synAck);
   let restoredNote: string | null = null;
   if (rows.length === 0) {
-    for (const r of restoredLayouts(syn.optionKinds)) {
-      const m = matchLayout(r.kinds, syn.synAck);
-      if (m.length > 0) {
-        rows = m;
-        restoredNote = `${what} options ${layout}: NOPs where a ${r.name} option stood (overwritten on the path); with it back in place the layout is ${layoutText(r.kinds)}`;
-        break;
-      }
+    const r = restoredLayout(syn.optionKinds, syn.synAck);
+    if (r !== null) {
+      rows = r.rows;
+      restoredNote = `${what} options ${layout}: NOPs where a ${r.name} option stood (overwritten on the path); with it back in place the layout is ${layoutText(r.kinds)}`;
     }
   }
   if (rows.length === 0) {

@@ -717,21 +717,35 @@ const CLEARED: readonly { kind: number; bytes: number; name: string }[] = [
   { kind: 8, bytes: 10, name: "timestamps" },
 ];
 
+/** A known stack's layout that a box overwrote one option of in place with NOPs. */
+export interface RestoredLayout {
+  /** The layout with the option put back. */
+  kinds: number[];
+  /** The option's kind (3 window scale, 8 timestamps) and name. */
+  kind: number;
+  name: string;
+  /** The stacks that send the restored layout. */
+  rows: StackLayout[];
+}
+
 /**
- * Layouts this one could have been before a box overwrote one option in place with NOPs: each run of NOPs
- * long enough to hold the option, with the option put back at each position in the run.
+ * The first layout this one could have been before a box overwrote one option (of `kind`, or any)
+ * in place with NOPs, that a known stack sends: each run of NOPs long enough to hold the option, with
+ * the option put back at each position in the run. Null when no such layout is known.
  */
-export function restoredLayouts(kinds: readonly number[]): { kinds: number[]; kind: number; name: string }[] {
-  const out: { kinds: number[]; kind: number; name: string }[] = [];
+export function restoredLayout(kinds: readonly number[], synAck: boolean, kind?: number): RestoredLayout | null {
   for (const c of CLEARED) {
+    if (kind !== undefined && c.kind !== kind) continue;
     for (let i = 0; i + c.bytes <= kinds.length; i++) {
       let run = true;
       for (let j = i; j < i + c.bytes && run; j++) run = kinds[j] === 1;
-      if (run)
-        out.push({ kinds: [...kinds.slice(0, i), c.kind, ...kinds.slice(i + c.bytes)], kind: c.kind, name: c.name });
+      if (!run) continue;
+      const restored = [...kinds.slice(0, i), c.kind, ...kinds.slice(i + c.bytes)];
+      const rows = matchLayout(restored, synAck);
+      if (rows.length > 0) return { kinds: restored, kind: c.kind, name: c.name, rows };
     }
   }
-  return out;
+  return null;
 }
 
 /** "mss,nop,ws" for [2, 1, 3]; other kinds by number. For messages and evidence notes. */

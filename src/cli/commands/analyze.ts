@@ -186,7 +186,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     if (files.filter((f) => f === "-").length > 1) throw new UsageError("stdin (-) can be given only once");
     if (args.format === "pcapng") {
       // Checked before the analysis: the packets are copied by reading the inputs again.
-      if (args.each || (await isDirectoryTarget(args.output)))
+      if (args.each || isDirectoryTarget(args.output))
         throw new UsageError("--format pcapng annotates the inputs together: one -o file, not --each");
       if ((args.output === undefined || args.output === "-") && process.stdout.isTTY)
         throw new UsageError("--format pcapng writes a binary capture: name a file with -o, or pipe it");
@@ -198,7 +198,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     const pool = new JobPool(args.jobs, JOB_HANDLERS);
     try {
       process.exitCode =
-        args.each || (await isDirectoryTarget(args.output))
+        args.each || isDirectoryTarget(args.output)
           ? await analyzeEach(files, args, pool)
           : await analyzeAll(files, args, pool);
     } finally {
@@ -312,7 +312,7 @@ async function streamReport(
 
 /** --each, or -o DIR/: one report per input, analysed in parallel; the exit code. */
 async function analyzeEach(files: string[], args: AnalyzeArgs, pool: JobPool): Promise<number> {
-  const toDir = await isDirectoryTarget(args.output);
+  const toDir = isDirectoryTarget(args.output);
   const toFile = args.output !== undefined && args.output !== "-";
   if (toFile && !toDir && args.format !== "ndjson")
     throw new UsageError(

@@ -1,4 +1,4 @@
-import { isStackPadding, layoutText, matchLayout, restoredLayouts } from "../../connections/stacks.js";
+import { isStackPadding, layoutText, restoredLayout } from "../../connections/stacks.js";
 import { MAX_UNSCALED_WINDOW } from "../../kernel/linux-wscale.js";
 import { declinedAdvice } from "../advice.js";
 import { appliedShift } from "../applied-shift.js";
@@ -22,13 +22,11 @@ export function scaleStripped({ conn, summary, servers }: RuleContext): Finding[
   const hidden = appliedShift(s);
   const nops = s.syn.longestNopRun >= MIN_RUN && !isStackPadding(s.syn.optionKinds, true);
   // NOPs exactly where a known stack puts wscale: the stack sent it and a box overwrote it in place.
-  const slot = nops
-    ? restoredLayouts(s.syn.optionKinds).find((r) => r.kind === 3 && matchLayout(r.kinds, true).length > 0)
-    : undefined;
+  const slot = nops ? restoredLayout(s.syn.optionKinds, true, 3) : null;
   const nopEvidence = {
     frame: s.syn.frame.frame,
     note: slot
-      ? `${s.syn.longestNopRun} NOPs in a row in the SYN-ACK, exactly where ${matchLayout(slot.kinds, true)[0]!.label} puts wscale`
+      ? `${s.syn.longestNopRun} NOPs in a row in the SYN-ACK, exactly where ${slot.rows[0]!.label} puts wscale`
       : `${s.syn.longestNopRun} NOPs in a row in the SYN-ACK, where an option was overwritten`,
   };
   const rtt = conn.rtt;

@@ -17,7 +17,7 @@ import {
   FINDINGS_LISTED_PER_ID,
   WorstConnections,
 } from "../src/analysis/worst-connections.js";
-import type { ConnectionSummary, EndpointSummary, Timeline } from "../src/connections/summary.js";
+import type { ConnectionSummary, Timeline } from "../src/connections/summary.js";
 import type { Finding } from "../src/findings/finding.js";
 import { byteTicks, renderChartSvg, thinMinMax, timeTicks, zeroStretches } from "../src/report/chart-svg.js";
 import { CSV_COLUMNS, csvField, renderCsv } from "../src/report/csv.js";
@@ -31,6 +31,7 @@ import { piecesText } from "../src/report/stream.js";
 import { renderFinding, renderTable } from "../src/report/table.js";
 import { wrapToken, wrapWords } from "../src/report/text.js";
 import { BIN } from "./helpers/bin.js";
+import { endpoint } from "./helpers/report-model.js";
 
 /** A JSON document handed out in UTF-8 pieces, as one string. */
 const jsonText = (pieces: Iterable<Uint8Array>) => Buffer.concat([...pieces]).toString("utf8");
@@ -65,29 +66,6 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 
 // ---------------------------------------------------------------------------------------------
 // A synthetic report model, for shapes no capture has (10,000 connections, long IPv6 addresses).
-
-function endpoint(ip: string, port: number, over: Partial<EndpointSummary> = {}): EndpointSummary {
-  return {
-    ip,
-    port,
-    synSeen: true,
-    wscaleOffered: 7,
-    shift: 7,
-    maxWindow: 502 * 128,
-    maxWindowRaw: 502,
-    minWindowRaw: 502,
-    lastWindowRaw: 502,
-    maxInFlight: 1448,
-    dataBytes: 300,
-    largestSegment: 300,
-    packets: 6,
-    retransmissions: 0,
-    windowFull: 0,
-    zeroWindows: { advertisements: 0, episodes: 0, seconds: 0, probes: 0 },
-    syn: null,
-    ...over,
-  };
-}
 
 function connection(n: number, over: Partial<ConnectionSummary> = {}): ConnectionSummary {
   return {

@@ -10,12 +10,13 @@ import { join } from "node:path";
 import { Chalk } from "chalk";
 import { afterAll, describe, expect, it } from "vitest";
 import { type AnalysisReport, analyze } from "../src/analysis/analyze.js";
-import type { ConnectionSummary, EndpointSummary } from "../src/connections/summary.js";
+import type { ConnectionSummary } from "../src/connections/summary.js";
 import type { Finding } from "../src/findings/finding.js";
 import { formatBits } from "../src/kernel/units.js";
 import { renderTable } from "../src/report/table.js";
 import { ceiling, ceilingShort, ms, rate, rateShort } from "../src/report/units.js";
 import { BIN, ROOT } from "./helpers/bin.js";
+import { endpoint } from "./helpers/report-model.js";
 
 const CAP = (name: string) => join(ROOT, "captures", name);
 const NO_COLOR = new Chalk({ level: 0 });
@@ -34,29 +35,6 @@ async function seedReadAs(): Promise<AnalysisReport> {
   // The lead's rule fills readAs in; until it does, the report model is given what the rule proves.
   f.readAs ??= [{ side: "client", applied: 10, readWith: 0 }];
   return r;
-}
-
-function endpoint(ip: string, port: number, over: Partial<EndpointSummary> = {}): EndpointSummary {
-  return {
-    ip,
-    port,
-    synSeen: true,
-    wscaleOffered: 7,
-    shift: 7,
-    maxWindow: 502 * 128,
-    maxWindowRaw: 502,
-    minWindowRaw: 502,
-    lastWindowRaw: 502,
-    maxInFlight: 1448,
-    dataBytes: 300,
-    largestSegment: 300,
-    packets: 6,
-    retransmissions: 0,
-    windowFull: 0,
-    zeroWindows: { advertisements: 0, episodes: 0, seconds: 0, probes: 0 },
-    syn: null,
-    ...over,
-  };
 }
 
 function connection(n: number, over: Partial<ConnectionSummary> = {}): ConnectionSummary {

@@ -81,7 +81,7 @@ describe("the conclusion replaces the guesses it settles", () => {
     expect(own.map((f) => f.settledBy)).toEqual(["path-rewrote-wscale", "path-rewrote-wscale"]);
     const text = renderCompare(r, plain, 100);
     expect(text).toMatch(
-      /^ {2}A c1 scale-rewritten \(likely\): settled by path-rewrote-wscale above, which is certain$/m,
+      /^ {2}A c1 scale-rewritten \(certain\): settled by path-rewrote-wscale above, which is certain$/m,
     );
     expect(text).not.toMatch(/^\[error\] scale-rewritten/m);
     expect(text.match(/^\[error\] path-rewrote-wscale/gm)).toHaveLength(1);

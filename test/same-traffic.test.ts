@@ -116,7 +116,23 @@ describe("both ends of a connection given to analyze", () => {
       expect(at(0)).toEqual(a.connections.map(({ id: _id, ...rest }) => rest));
       expect(at(1)).toEqual(b.connections.map(({ id: _id, ...rest }) => rest));
       const own = r.findings.filter((f) => f.vantages === undefined);
-      expect(own.map(plainFinding)).toEqual([...a.findings, ...b.findings].map(plainFinding));
+      // Each end's own findings as alone, except where the pair settles them as compare does: a
+      // rewrite both capture points agree on is certain (SPEC section 4).
+      const settled = cmp.findings.filter((f) => f.input !== undefined);
+      expect(own.map(plainFinding)).toEqual(
+        [...a.findings, ...b.findings].map((f, k) =>
+          plainFinding({ ...f, confidence: settled[k]!.confidence, message: settled[k]!.message }),
+        ),
+      );
+      const certain = own.filter((f, k) => f.confidence !== [...a.findings, ...b.findings][k]!.confidence);
+      expect(certain.map((f) => [f.id, f.confidence])).toEqual(
+        /^(rewrite-syn-0|zero-above-2)\./.test(clientFile)
+          ? [
+              ["scale-rewritten", "certain"],
+              ["scale-rewritten", "certain"],
+            ]
+          : [],
+      );
       // Evidence frames name the input they are in.
       expect(own.flatMap((f) => f.evidence.map((e) => e.input))).toEqual(
         [...a.findings.map((f) => f.evidence.map(() => 0)), ...b.findings.map((f) => f.evidence.map(() => 1))].flat(),

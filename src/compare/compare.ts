@@ -14,7 +14,7 @@ import type { ConnectionSummary } from "../connections/summary.js";
 import type { Finding } from "../findings/finding.js";
 import { matchConnections, type Pair } from "./match.js";
 import { analysePair } from "./pair.js";
-import type { CompareFinding, CompareReport, ConnectionMatch, Side, UnmatchedConnection } from "./types.js";
+import type { CompareFinding, CompareReport, ConnectionMatch, PathDiff, Side, UnmatchedConnection } from "./types.js";
 import { majoritySide, otherSide, type SideVerdict, sideOfA, vantageLabel } from "./vantage.js";
 
 export type CompareOptions = Pick<AnalyzeOptions, "idleTimeout" | "stdin">;
@@ -44,7 +44,7 @@ export function compareReports(a: AnalysisReport, b: AnalysisReport): CompareRep
   const matches: ConnectionMatch[] = [];
   const findings: CompareFinding[] = [];
   // What the two vantage points settle about each capture's own findings, by "input connection".
-  const settled = new Map<string, { ids: readonly string[]; by: string }>();
+  const settled = new Map<string, { ids: readonly string[]; by: string; diff: PathDiff | undefined }>();
   matching.pairs.forEach((p, i) => {
     const side = sides[i]!;
     const result = analysePair({
@@ -86,14 +86,20 @@ export function compareReports(a: AnalysisReport, b: AnalysisReport): CompareRep
         ? { ids: STRIP_GUESSES, by: "server-declined" }
         : null;
     if (conclusion) {
-      settled.set(`0 ${p.a.id}`, conclusion);
-      settled.set(`1 ${p.b.id}`, conclusion);
+      settled.set(`0 ${p.a.id}`, { ...conclusion, diff: wscale?.diff });
+      settled.set(`1 ${p.b.id}`, { ...conclusion, diff: wscale?.diff });
     }
   });
   const own = (f: Finding, input: 0 | 1): CompareFinding => {
     const s = settled.get(`${input} ${f.connection}`);
     const out: CompareFinding = { ...f, input, evidence: f.evidence.map((e) => ({ ...e, input })) };
-    if (s?.ids.includes(f.id)) out.settledBy = s.by;
+    if (!s?.ids.includes(f.id)) return out;
+    out.settledBy = s.by;
+    if (s.diff && rewriteAgrees(f, s.diff)) {
+      // SPEC: scale-rewritten is certain when two vantages agree.
+      out.confidence = "certain";
+      out.message += ` Both capture points agree: the ${s.diff.packet} left with wscale ${s.diff.from} and arrived with ${s.diff.to}.`;
+    }
     return out;
   };
 
@@ -164,6 +170,17 @@ const PATH_GUESSES = [
   "option-cleared-nops",
   "scale-unverified",
 ] as const;
+
+/**
+ * A single capture's `scale-rewritten` says the same as the wscale change seen between the two
+ * captures: the same SYN's shift, read by the peer with the shift the downstream capture shows.
+ */
+function rewriteAgrees(f: Finding, diff: PathDiff): boolean {
+  if (f.id !== "scale-rewritten" || f.direction !== diff.direction || diff.change !== "changed") return false;
+  const read = f.readAs?.[0];
+  // The applied shift a single capture infers from windows is approximate; what must match is the shift the peer reads with.
+  return read !== undefined && read.readWith === diff.to;
+}
 
 /** What "the server itself declined" refutes: that a box stripped the option. */
 const STRIP_GUESSES = ["scale-stripped"] as const;

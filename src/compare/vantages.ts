@@ -21,6 +21,7 @@ export function combineVantages(views: AnalysedView[], pairs: [number, number][]
   const connections: VantageReport["connections"] = [];
   const ownFindings: VantageFinding[] = [];
   const ids: Map<string, string>[] = [];
+  const ownStart: number[] = [];
   views.forEach((view, v) => {
     view.report.inputs.forEach((input, k) => {
       const { duplicates, ...rest } = input;
@@ -38,6 +39,7 @@ export function combineVantages(views: AnalysedView[], pairs: [number, number][]
       connections.push({ ...c, id, vantage: v });
     }
     const inputOf = (e: Evidence) => view.inputs[e.input ?? 0]!;
+    ownStart.push(ownFindings.length);
     for (const f of view.report.findings)
       ownFindings.push({
         ...f,
@@ -57,8 +59,16 @@ export function combineVantages(views: AnalysedView[], pairs: [number, number][]
     sides[vb]!.add(cmp.vantage.b);
     const inA = ids[va]!;
     const inB = ids[vb]!;
+    const ownSeen = [0, 0];
     for (const f of cmp.findings) {
-      if (f.input !== undefined) continue; // a capture's own finding: already in ownFindings
+      if (f.input !== undefined) {
+        // A capture's own finding, already in ownFindings in the same order: take what the pair settles (a rewrite both agree on is certain).
+        const at = ownStart[f.input === 0 ? va : vb]! + ownSeen[f.input]!++;
+        const mine = ownFindings[at]!;
+        if (mine.confidence !== f.confidence)
+          ownFindings[at] = { ...mine, confidence: f.confidence, message: f.message };
+        continue;
+      }
       pathFindings.push({
         ...f,
         connection: inA.get(f.connection) ?? f.connection,

@@ -1,0 +1,46 @@
+// `npm run mutate` (or `MUTATE_GROUPS="io findings" npm run mutate`): StrykerJS over the modules
+// that decide what we accuse a network of. The scope is run in groups, each with the unit tests that exercise it in-process: a surviving
+// mutant runs every test that covers it, so a group's tests must be the fast, focused ones (the
+// whole set would take a day on two cores). Each group keeps its own incremental file and JSON
+// report under reports/, so a rerun tests only what changed and groups can run one at a time.
+const GROUPS = {
+  io: {
+    mutate: ["src/capture/pcap.ts", "src/decode/tcp-options.ts"],
+    tests: ["decode", "tcp-options", "pcap-reader", "resync-decoys", "reader-properties", "captures"],
+  },
+  connections: {
+    mutate: ["src/connections/**/*.ts"],
+    tests: ["connections", "thresholds", "timeline", "stacks", "os", "findings-rules", "captures", "trust"],
+  },
+  findings: {
+    mutate: ["src/findings/**/*.ts"],
+    tests: ["thresholds", "findings-rules", "advice", "os", "stacks", "captures", "trust"],
+  },
+};
+
+const name = process.env.MUTATE_GROUP ?? "findings";
+const group = GROUPS[name];
+if (!group) throw new Error(`MUTATE_GROUP: one of ${Object.keys(GROUPS).join(", ")}`);
+// Read by vitest.mutate.config.ts in the test runner processes Stryker forks.
+process.env.MUTATE_TESTS = group.tests.map((t) => `test/${t}.test.ts`).join(",");
+
+export default {
+  $schema: "./node_modules/@stryker-mutator/core/schema/stryker-schema.json",
+  testRunner: "vitest",
+  vitest: { configFile: "vitest.mutate.config.ts" },
+  coverageAnalysis: "perTest",
+  mutate: group.mutate,
+  // Messages are checked by the golden and snapshot tests, not here.
+  mutator: { excludedMutations: ["StringLiteral"] },
+  // A static mutant (a module-level constant) reruns every test: the threshold constants are
+  // exported and checked on both sides by thresholds.test.ts instead.
+  ignoreStatic: true,
+  concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
+  incremental: true,
+  incrementalFile: `reports/stryker-incremental.${name}.json`,
+  timeoutMS: 20000,
+  reporters: ["clear-text", "progress-append-only", "json"],
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: "always",
+};

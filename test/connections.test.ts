@@ -236,6 +236,31 @@ describe("connection lifecycle", () => {
     ]);
     expect(run.finalisedAt[0]).toBe(2);
   });
+
+  // After CLOSE_LINGER the connection is reported; for AFTER_CLOSE_SECONDS its stragglers are only counted.
+  const closed: SegmentSpec[] = [
+    syn(1000, 7, 0),
+    { from: S, to: C, flags: "S.", seq: 5000, ack: 1001, win: 65160, wscale: 7, time: 0.01 },
+    { from: C, to: S, flags: "F.", seq: 1001, ack: 5001, win: 502, time: 0.02 },
+    { from: S, to: C, flags: "F.", seq: 5001, ack: 1002, win: 509, time: 0.03 },
+    { from: C, to: S, flags: ".", seq: 1002, ack: 5002, win: 502, time: 0.04 },
+  ];
+  it.each([
+    ["the server's FIN again", 1, 1, { from: S, to: C, flags: "F.", seq: 5001, ack: 1002, win: 509 }],
+    ["a RST from the client", 1, 1, { from: C, to: S, flags: "R", seq: 1002, win: 0 }],
+    ["a SYN (the 4-tuple reused)", 2, undefined, syn(9000, 7, 0)],
+    [
+      "data in another sequence space",
+      2,
+      undefined,
+      { from: C, to: S, flags: ".", seq: 1002 + 2 ** 30, ack: 5002, len: 100 },
+    ],
+  ] as const)("%s 3 s after the close: %i connection(s), absorbed: %s", (_what, connections, absorbed, spec) => {
+    const run = track([...closed, { ...spec, time: 3 } as SegmentSpec]);
+    expect(run.summaries).toHaveLength(connections);
+    expect(run.tracker.afterClose.absorbed[0]).toBe(absorbed);
+    expect(run.summaries[0]!.client.packets + run.summaries[0]!.server.packets).toBe(5);
+  });
 });
 
 describe("windows, data and timing", () => {

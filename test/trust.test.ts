@@ -31,7 +31,9 @@ import {
   duplicateRecords,
   parsePcap,
   prng,
+  recordCount,
   removeRecords,
+  shiftTimestamps,
   stretchGaps,
   swapAdjacent,
   timestamp,
@@ -593,6 +595,53 @@ describe("SYN cookies: a SYN-ACK with MSS only is the server's cookie, never a s
     expect(of("syn-cookies-no-ts.client.pcap")).toEqual(["possible"]);
     expect(of("syn-cookies-mix.client.pcap")).toEqual([null, "likely"]);
     expect(of("syn-backlog.client.pcap")).toEqual([null, null, "likely", "likely"]);
+  });
+});
+
+describe("stragglers after a close: counted with the input, not as a connection without a handshake", () => {
+  // healthy.client.pcap ends: server FIN (index 1394), client FIN (1395), the server's final ACK (1396).
+  const file = "healthy.client.pcap";
+  const m = entry(file);
+  const original = new Uint8Array(readFileSync(CAP(file)));
+  const last = recordCount(original) - 1;
+  /** A copy of the client's FIN written after the final ACK, `seconds` after it. */
+  const finAgain = (seconds: number) =>
+    shiftTimestamps(swapAdjacent(duplicateRecords(original, [last - 1]), last), last, seconds);
+
+  it("the capture ends with both FINs and the final ACK", () => {
+    const recs = fieldsOf(original);
+    expect(recs.slice(-3).map((r) => [r.fromClient, r.flags & (FIN | ACK)])).toEqual([
+      [false, FIN | ACK],
+      [true, FIN | ACK],
+      [false, ACK],
+    ]);
+  });
+
+  // CLOSE_LINGER (1 s): the connection is still whole; AFTER_CLOSE_SECONDS (10 s): a straggler.
+  for (const [seconds, afterClose] of [
+    [0.5, undefined],
+    [3, 1],
+    [9.5, 1],
+  ] as const) {
+    it(`the client's FIN again ${seconds} s after the close: one connection, afterClose ${afterClose}`, async () => {
+      const r = await ofBytes(finAgain(seconds));
+      expect(r.connections).toHaveLength(1);
+      expect(r.inputs[0]!.afterClose).toBe(afterClose);
+      const c = r.connections[0]!;
+      expect(c.client.packets + c.server.packets).toBe(m.tcpPackets + (afterClose ? 0 : 1));
+      // A copy of the record (same IP ID): the same packet captured twice while the connection is whole.
+      expect([c.client.retransmissions, c.capture.duplicates]).toEqual([0, afterClose ? 0 : 1]);
+      expect(ids(loud(r.findings))).toEqual([]);
+    });
+  }
+
+  it("10.5 s after the close it is past the straggler window: a connection of its own, as before", async () => {
+    const r = await ofBytes(finAgain(10.5));
+    expect(r.connections.map((c) => [c.handshake, c.client.packets + c.server.packets])).toEqual([
+      ["complete", m.tcpPackets],
+      ["none", 1],
+    ]);
+    expect(r.inputs[0]!.afterClose).toBeUndefined();
   });
 });
 

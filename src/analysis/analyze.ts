@@ -30,6 +30,11 @@ export interface InputSummary {
   vantage?: number;
   /** Records that were the same records as another input's (the input `of`), counted once. */
   duplicates?: { of: number; records: number };
+  /**
+   * TCP segments of a connection already closed and reported (a FIN or final ACK sent again, a
+   * RST answering it), within AFTER_CLOSE_SECONDS of the close: counted here, not in a connection.
+   */
+  afterClose?: number;
 }
 
 /** What a run read: its inputs (connections and findings went to `onConnection` as they finished). */
@@ -150,7 +155,7 @@ export async function analyzeStream(paths: (string | OpenedInput)[], opts: Analy
   });
   if (inputs.length === 1) await runSingle(inputs[0]!, tracker, opts, stopped);
   else await runMerged(inputs, tracker, opts, stopped);
-  const summaries = inputs.map((i) => {
+  const summaries = inputs.map((i, k) => {
     if (i.source.error && i.segments === 0) {
       throw new InputError(i.opened.path, i.source.error.offset, i.source.error.message);
     }
@@ -163,6 +168,7 @@ export async function analyzeStream(paths: (string | OpenedInput)[], opts: Analy
       tcpSegments: i.segments,
       skipped: i.source.skipped(),
       warnings: [...i.opened.warnings, ...i.source.warnings, ...(i.source.error ? [i.source.error] : [])],
+      ...(tracker.afterClose.absorbed[k] ? { afterClose: tracker.afterClose.absorbed[k] } : {}),
     };
   });
   // What is still open, a batch at a time so that its output is written as it goes.

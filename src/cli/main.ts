@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { isJobWorker, serveJobs, setWorkerEntry } from "../analysis/jobs.js";
@@ -16,6 +17,12 @@ import { JOB_HANDLERS } from "./jobs.js";
 import { protectValues } from "./option-values.js";
 import { causeOf } from "./output.js";
 import { protectStdinArg } from "./stdin-arg.js";
+
+// V8 pretenures an allocation site whose first objects survive a scavenge: the first connection
+// summaries wait for the first write, so from then on every summary and finding was allocated in
+// the old generation, garbage only a full GC reclaims. Off: many short connections peak ~25 MB
+// lower and run no slower (bench/README.md). The flag is read at each GC, so setting it here works.
+setFlagsFromString("--no-allocation-site-pretenuring");
 
 /** Errors a user can act on become one line on stderr and exit 2; anything else is a bug and keeps its stack. */
 function fail(message: string, hint = ""): never {

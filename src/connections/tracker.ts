@@ -1,13 +1,18 @@
 import { ACK, SYN, type TcpSegment } from "../decode/segment.js";
+import { AfterClose } from "./after-close.js";
 import { Connection, ConnectionList } from "./connection.js";
 import { seqDiff } from "./seq.js";
 import { ServerProfiles } from "./server-profiles.js";
 import { TimelineRecorder } from "./timeline.js";
+import { hashEndpoints, hashSegment } from "./tuple-hash.js";
 
 export interface TrackerOptions {
   /** Seconds of capture time without a segment after which a connection is finalised. */
   idleTimeout: number;
-  /** Seconds a closed connection (both FINs, or a RST) stays to collect stragglers. */
+  /**
+   * Seconds a closed connection (both FINs, or a RST) stays whole, for the last ACK and what was
+   * in flight (default CLOSE_LINGER); stragglers after that are counted by `afterClose`.
+   */
   closeLinger?: number;
   /** Called once per connection when it is finalised; the tracker forgets it afterwards. */
   onFinal(conn: Connection): void;
@@ -26,6 +31,13 @@ export interface TrackerOptions {
 
 /** Finalised connections kept for reuse, at most: enough to cover a burst, bounded when traffic calms. */
 const POOL = 4096;
+
+/**
+ * A closed connection is finalised this long (capture seconds) after its close: long enough for
+ * the final ACK and the RSTs that answer data still in flight, short enough that a server closing
+ * thousands of connections a second holds one second of them, not ten (bench/README.md).
+ */
+export const CLOSE_LINGER = 1;
 
 const INITIAL_BUCKETS = 1024;
 /** How often (capture seconds) to look for idle and closed connections. */
@@ -69,9 +81,11 @@ export class ConnectionTracker {
   private endingAt = 0;
   /** What each server's SYN-ACKs carried, across connections. */
   readonly servers = new ServerProfiles();
+  /** Finished connections' stragglers. */
+  readonly afterClose = new AfterClose();
 
   constructor(private readonly opts: TrackerOptions) {
-    this.linger = opts.closeLinger ?? Math.min(10, opts.idleTimeout);
+    this.linger = opts.closeLinger ?? Math.min(CLOSE_LINGER, opts.idleTimeout);
   }
 
   get live(): number {
@@ -104,7 +118,9 @@ export class ConnectionTracker {
       }
     }
     if (conn === null) {
-      conn = this.create(seg, h === 0 ? hashSegment(seg) : h);
+      const hash = h === 0 ? hashSegment(seg) : h;
+      if (this.afterClose.absorb(seg, hash)) return;
+      conn = this.create(seg, hash);
       fromClient = conn.isFromClient(seg);
     } else {
       this.touch(conn);
@@ -250,7 +266,11 @@ export class ConnectionTracker {
     this.nextSweep = now + SWEEP_EVERY;
     const linger = this.linger;
     const closed = this.closed;
-    while (closed.head !== null && now - closed.head.closedAt > linger) this.finalise(closed.head);
+    while (closed.head !== null && now - closed.head.closedAt > linger) {
+      this.afterClose.remember(closed.head, closed.head.closedAt);
+      this.finalise(closed.head);
+    }
+    this.afterClose.expire(now);
     const idle = this.opts.idleTimeout;
     const open = this.open;
     while (open.head !== null && now - open.head.lastTime > idle) {
@@ -309,21 +329,4 @@ function sameSequenceSpace(c: Connection, seg: TcpSegment, fromClient: boolean):
   const to = fromClient ? c.server : c.client;
   if (from.hasSeq && Math.abs(seqDiff(seg.seq, from.nextSeq)) > SAME_SPACE) return false;
   return !((seg.flags & ACK) !== 0 && to.hasSeq && Math.abs(seqDiff(seg.ack, to.nextSeq)) > SAME_SPACE);
-}
-
-function mixEndpoint(a: Uint32Array, port: number): number {
-  let h = Math.imul(a[0]! ^ port, 0x9e3779b1);
-  h = Math.imul(h ^ a[1]! ^ (h >>> 15), 0x85ebca6b);
-  h = Math.imul(h ^ a[2]! ^ (h >>> 13), 0xc2b2ae35);
-  h = Math.imul(h ^ a[3]! ^ (h >>> 16), 0x27d4eb2f);
-  return h ^ (h >>> 15);
-}
-
-/** Symmetric in the two endpoints, so both directions of a connection land in the same bucket. */
-function hashSegment(seg: TcpSegment): number {
-  return (mixEndpoint(seg.src, seg.srcPort) ^ mixEndpoint(seg.dst, seg.dstPort)) >>> 0;
-}
-
-function hashEndpoints(c: Connection): number {
-  return (mixEndpoint(c.client.addr, c.client.port) ^ mixEndpoint(c.server.addr, c.server.port)) >>> 0;
 }

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PcapReader } from "../src/capture/pcap.js";
+import { isPcapMagic, PcapReader } from "../src/capture/pcap.js";
+import { MAX_CAPLEN } from "../src/capture/reader.js";
 import {
   bytes,
   everyByte,
@@ -429,5 +430,120 @@ describe("PcapReader: unreadable files", () => {
     reader.feed(pcapFile({}, threeRecords()));
     expect(reader.next(newTestFrame())).toBe(false);
     expect(reader.frames).toBe(0);
+  });
+});
+
+describe("PcapReader: the edges of each check", () => {
+  it("isPcapMagic: all three magics in both byte orders, four bytes are enough; three are not", () => {
+    for (const m of ["a1b2c3d4", "a1b23c4d", "a1b2cd34"]) {
+      const be = hex(m);
+      expect([isPcapMagic(be), isPcapMagic(be.slice().reverse())]).toEqual([true, true]);
+      expect(isPcapMagic(be.subarray(0, 3))).toBe(false);
+    }
+    expect(isPcapMagic(hex("0a0d0d0a"))).toBe(false); // pcapng
+  });
+
+  it("a version whose high byte is set is refused in either byte order (258 is not 2)", () => {
+    for (const endian of ["le", "be"] as const) {
+      const r = read(pcapFile({ endian, versionMajor: 0x0102 }, threeRecords()));
+      expect(r.error).toEqual({ offset: 4, message: "unsupported pcap version 258 (expected 2)" });
+      expect(r.frames).toEqual([]);
+    }
+  });
+
+  it("a bad magic delivers nothing, even with plausible records after the header", () => {
+    const file = pcapFile({}, threeRecords());
+    file.set(hex("00112233"), 0);
+    const r = read(file);
+    expect(r.error?.message).toBe("not a pcap file (magic 0x00112233)");
+    expect(r.frames).toEqual([]);
+  });
+
+  it("big-endian: the header's snaplen is read there too (an oversized record is cut to it)", () => {
+    const o: PcapFileOptions = { endian: "be", resolution: "ns", snaplen: 64 };
+    const r = read(
+      pcapFile(o, [
+        { sec: T0, data: pattern(70, 1) },
+        { sec: T0 + 1, data: pattern(60, 2) },
+      ]),
+    );
+    expect(r.frames.map((f) => [f.caplen, f.origLen])).toEqual([
+      [64, 70],
+      [60, 60],
+    ]);
+  });
+
+  it("a file of exactly its 24-byte header, finished before any read: no records, no error", () => {
+    const reader = new PcapReader();
+    reader.feed(pcapHeader({}));
+    reader.finish();
+    expect(reader.error).toBeNull();
+    expect(reader.next(newTestFrame())).toBe(false);
+    expect(reader.warnings).toEqual([]);
+  });
+
+  it("a last record of 0 bytes (its header ends the file) is a frame, not a cut record", () => {
+    const r = read(
+      pcapFile({}, [
+        { sec: T0, data: pattern(60, 1) },
+        { sec: T0 + 1, data: new Uint8Array(0) },
+      ]),
+    );
+    expect(r.frames.map((f) => f.caplen)).toEqual([60, 0]);
+    expect(r.warnings).toEqual([]);
+  });
+
+  it(`a record of exactly ${MAX_CAPLEN} bytes (snaplen 0) is read`, () => {
+    const r = read(pcapFile({ snaplen: 0 }, [{ sec: T0, data: pattern(MAX_CAPLEN) }]));
+    expect([r.frames.map((f) => f.caplen), r.warnings]).toEqual([[MAX_CAPLEN], []]);
+  });
+
+  it("an oversized record followed by a few bytes that are no record header is damage, not a cut record", () => {
+    const o: PcapFileOptions = { snaplen: 64 };
+    const file = bytes(
+      pcapFile(o, [
+        { sec: T0, data: pattern(60, 1) },
+        { sec: T0 + 1, data: pattern(70, 2) },
+      ]),
+      hex("0102030405"),
+    );
+    const r = read(file);
+    expect(r.frames.map((f) => f.caplen)).toEqual([60]);
+    expect(r.warnings[0]!.message).toContain("exceeds the snapshot length 64 and no record follows it");
+  });
+
+  describe("resync after damage", () => {
+    const o: PcapFileOptions = {};
+    /** Record 2 of `records` damaged (caplen beyond any capture): where does reading resume? */
+    const resumed = (records: PcapRecord[]) => {
+      const file = pcapFile(o, records);
+      file.set(u32(0x00ff_ffff, "le"), recordOffsets(o, records)[1]! + 8);
+      const reader = new PcapReader();
+      const r = readChunks(reader, file);
+      // Asked again after the end: nothing more, and no warning said twice.
+      expect(reader.next(newTestFrame())).toBe(false);
+      expect(reader.warnings).toEqual(r.warnings);
+      return r.frames.map((f) => f.sec - T0);
+    };
+    const rec = (dt: number, n = 60, origLen?: number): PcapRecord => ({
+      sec: T0 + dt,
+      data: pattern(n, dt & 0xff),
+      origLen,
+    });
+
+    it("at a last record of 0 bytes, or a record followed by one", () => {
+      expect(resumed([rec(0), rec(1), rec(2, 0)])).toEqual([0, 2]);
+      expect(resumed([rec(0), rec(1), rec(2), rec(3, 0)])).toEqual([0, 2, 3]);
+    });
+
+    it(`at records whose wire length is exactly ${MAX_CAPLEN}`, () => {
+      expect(resumed([rec(0), rec(1), rec(2, 60, MAX_CAPLEN), rec(3, 60, MAX_CAPLEN)])).toEqual([0, 2, 3]);
+    });
+
+    it("a record less than a day after the last good one is plausible; one a day later is not", () => {
+      // Both headers of the pair that confirms a resync are compared with the last good record's time.
+      expect(resumed([rec(0), rec(1), rec(86_399), rec(86_399)])).toEqual([0, 86_399, 86_399]);
+      expect(resumed([rec(0), rec(1), rec(86_400), rec(86_400)])).toEqual([0]);
+    });
   });
 });

@@ -323,3 +323,61 @@ describe("TCP options: window scale, SACK, timestamps, MSS", () => {
     expect(seg.sackCount).toBe(0);
   });
 });
+
+describe("TCP options: the nop, nop, timestamps fast path gives what the walk gives", () => {
+  // The block of almost every data segment of a Linux, BSD or macOS connection: 12 bytes.
+  const DATA = hex("0101 080a fedcba98 80112233");
+  const full = (seg: TcpSegment) => ({ ...summary(seg), tsVal: seg.tsVal, tsEcr: seg.tsEcr });
+
+  it("a data segment's block: both values exact and unsigned, kinds nop, nop, TS, a NOP run of 2", () => {
+    expect(full(walk(DATA))).toEqual({
+      state: OptionsState.Complete,
+      kinds: [1, 1, 8],
+      mss: -1,
+      wscale: -1,
+      wscaleLength: 0,
+      wscaleCount: 0,
+      sackPermitted: false,
+      hasTimestamp: true,
+      longestNopRun: 2,
+      tsVal: 0xfedcba98,
+      tsEcr: 0x80112233,
+    });
+    // The same values through the general walk (the block one byte longer, so not the fast path).
+    expect(full(walk([...DATA, 0]))).toEqual({ ...full(walk(DATA)), kinds: [1, 1, 8, 0] });
+  });
+
+  it("12 bytes that are not exactly nop, nop, TS of length 10 take the general walk", () => {
+    // Timestamps first, the NOPs after.
+    expect(full(walk(hex("080a fedcba98 80112233 0101")))).toMatchObject({
+      kinds: [8, 1, 1],
+      hasTimestamp: true,
+      tsVal: 0xfedcba98,
+      longestNopRun: 2,
+    });
+    // A NOP then EOL: nothing after the EOL is read.
+    expect(full(walk(hex("0100 080a fedcba98 80112233")))).toMatchObject({ kinds: [1, 0], hasTimestamp: false });
+    // EOL first, NOP second.
+    expect(full(walk(hex("0001 080a fedcba98 80112233")))).toMatchObject({ kinds: [0], hasTimestamp: false });
+    // MSS where the timestamps kind would be (its length 10 runs to the end): no timestamps.
+    expect(full(walk(hex("0101 020a fedcba98 80112233")))).toMatchObject({ kinds: [1, 1, 2], hasTimestamp: false });
+    // A timestamps option of length 11 runs past the block: malformed.
+    expect(full(walk(hex("0101 080b fedcba98 80112233")))).toMatchObject({
+      state: OptionsState.Malformed,
+      hasTimestamp: false,
+    });
+    // Length 9: skipped, and the walk goes on from its end.
+    expect(full(walk(hex("0101 0809 fedcba98 801122 01")))).toMatchObject({ kinds: [1, 1, 8, 1], hasTimestamp: false });
+  });
+
+  it("the same 12 bytes cut by the snapshot length, or in a longer block, are not read as whole", () => {
+    expect(full(walk(DATA, 11))).toMatchObject({ state: OptionsState.Truncated, hasTimestamp: false, kinds: [1, 1, 8] });
+    expect(full(walk([...DATA, 1, 1, 1, 1]))).toMatchObject({ kinds: [1, 1, 8, 1, 1, 1, 1], longestNopRun: 4 });
+  });
+
+  it("cut between an option's kind and its length: truncated, whatever the byte after the cut holds", () => {
+    // The uncaptured length byte is 1 (below the minimum) and 4: unknown either way, not malformed.
+    expect(summary(walk(hex("0201 05b4"), 1))).toMatchObject({ state: OptionsState.Truncated, kinds: [2], mss: -1 });
+    expect(summary(walk(hex("0204 05b4"), 1))).toMatchObject({ state: OptionsState.Truncated, kinds: [2], mss: -1 });
+  });
+});

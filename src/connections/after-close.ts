@@ -55,7 +55,7 @@ export class AfterClose {
     r.clientNext = client.hasSeq ? client.nextSeq : -1;
     r.serverNext = server.hasSeq ? server.nextSeq : -1;
     r.expires = closedAt + AFTER_CLOSE_SECONDS;
-    r.hash = hashEndpoints(conn);
+    r.hash = hashEndpoints(conn) | 0; // a small integer key: the Map hashes it without boxing
     this.byHash.set(r.hash, r);
     this.queue.push(r);
   }
@@ -63,7 +63,7 @@ export class AfterClose {
   /** The segment (4-tuple hash `h`) is a straggler of a finished connection: counted, and nothing else to do with it. */
   absorb(seg: TcpSegment, h: number): boolean {
     if ((seg.flags & SYN) !== 0) return false;
-    const r = this.byHash.get(h);
+    const r = this.byHash.get(h | 0);
     if (r === undefined || seg.time > r.expires) return false;
     let next: number;
     if (

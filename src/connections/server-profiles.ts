@@ -19,7 +19,9 @@ export interface ServerProfile {
  * stands out when the same server offered them on its other connections (SYN cookies).
  */
 export class ServerProfiles {
-  private readonly map = new Map<string, ServerProfile>();
+  private readonly map = new Map<number | string, ServerProfile>();
+  /** The server of the last SYN-ACK: already the most recent in the map. */
+  private lastKey: number | string = -1;
 
   note(seg: TcpSegment): void {
     if ((seg.flags & (SYN | ACK)) !== (SYN | ACK)) return;
@@ -28,10 +30,13 @@ export class ServerProfiles {
     if (p === undefined) {
       if (this.map.size >= MAX_SERVERS) this.map.delete(this.map.keys().next().value!);
       p = { withWscale: 0, withSack: 0, synAcks: 0, wscaleFrame: 0 };
-    } else {
-      this.map.delete(key); // re-inserted below: the Map's order is the recency order
+      this.map.set(key, p);
+    } else if (key !== this.lastKey) {
+      // Re-inserted: the Map's order is the recency order.
+      this.map.delete(key);
+      this.map.set(key, p);
     }
-    this.map.set(key, p);
+    this.lastKey = key;
     p.synAcks++;
     if (seg.wscale >= 0) {
       if (p.withWscale++ === 0) p.wscaleFrame = seg.frame;
@@ -44,6 +49,7 @@ export class ServerProfiles {
   }
 }
 
-function keyOf(addr: Uint32Array, version: 4 | 6, port: number): string {
-  return `${formatAddress(addr, version)} ${port}`;
+/** IPv4 address and port as one number (no string per SYN-ACK); IPv6 as text. */
+function keyOf(addr: Uint32Array, version: 4 | 6, port: number): number | string {
+  return version === 4 ? addr[0]! * 65536 + port : `${formatAddress(addr, version)} ${port}`;
 }

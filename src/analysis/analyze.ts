@@ -209,7 +209,7 @@ function markFindings(timeline: Timeline, conn: Connection, found: Finding[]): v
 
 const PROGRESS_EVERY = 1 << 16;
 /**
- * Output is handed on every 4096 segments too, not only between reads: a 4 MiB read of short
+ * Output is handed on every 4096 segments too, not only between reads: a 1 MiB read of short
  * connections finishes thousands of them, megabytes of NDJSON that would wait in memory.
  */
 const DRAIN_MASK = (1 << 12) - 1;

@@ -261,6 +261,28 @@ describe("connection lifecycle", () => {
     expect(run.tracker.afterClose.absorbed[0]).toBe(absorbed);
     expect(run.summaries[0]!.client.packets + run.summaries[0]!.server.packets).toBe(5);
   });
+
+  it("new data after a RST that did not end the connection (RFC 5961 challenge ACK, an injected RST) keeps it whole", () => {
+    const data = (i: number): SegmentSpec => ({
+      from: S,
+      to: C,
+      flags: ".",
+      seq: 5001 + i * 1000,
+      ack: 1001,
+      win: 509,
+      len: 1000,
+      time: 0.1 + i * 0.5,
+    });
+    const run = track([
+      ...closed.slice(0, 2),
+      { from: C, to: S, flags: ".", seq: 1001, ack: 5001, win: 502, time: 0.02 },
+      { from: S, to: C, flags: "R", seq: 5001 + 99_999, win: 0, time: 0.05 },
+      ...[0, 1, 2, 3, 4, 5, 6].map(data),
+    ]);
+    expect(run.summaries).toHaveLength(1);
+    expect(run.summaries[0]!.server.dataBytes).toBe(7000);
+    expect(run.tracker.afterClose.absorbed).toEqual([]);
+  });
 });
 
 describe("windows, data and timing", () => {

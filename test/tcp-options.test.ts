@@ -371,7 +371,11 @@ describe("TCP options: the nop, nop, timestamps fast path gives what the walk gi
   });
 
   it("the same 12 bytes cut by the snapshot length, or in a longer block, are not read as whole", () => {
-    expect(full(walk(DATA, 11))).toMatchObject({ state: OptionsState.Truncated, hasTimestamp: false, kinds: [1, 1, 8] });
+    expect(full(walk(DATA, 11))).toMatchObject({
+      state: OptionsState.Truncated,
+      hasTimestamp: false,
+      kinds: [1, 1, 8],
+    });
     expect(full(walk([...DATA, 1, 1, 1, 1]))).toMatchObject({ kinds: [1, 1, 8, 1, 1, 1, 1], longestNopRun: 4 });
   });
 

@@ -168,7 +168,8 @@ export class Connection {
       const gap = seqDiff(seg.seq, next);
       // Data beyond what we saw: the capture (or the network before it) skipped [next, seq).
       if (gap > 0 && (flags & RST) === 0) from.holes.open(next, seg.seq, t);
-      const advance = seqDiff(end, next);
+      // A bare RST moves nothing: its sequence number may be anywhere (an injected or blind RST).
+      const advance = (flags & RST) !== 0 && len === 0 ? 0 : seqDiff(end, next);
       isNew = advance > 0;
       if (isNew) {
         if (gap < 0 && from.holes.count > 0) from.holes.fill(seg.seq, next);
@@ -191,7 +192,12 @@ export class Connection {
     }
     // Bytes in flight count data only, as Wireshark's do: not the sequence number a FIN takes.
     if (len > 0) this.onData(seg, from, to, (flags & FIN) !== 0 ? (end - 1) >>> 0 : end, isNew, len, newBytes);
-    if (isNew) from.nextSeq = end;
+    if (isNew) {
+      from.nextSeq = end;
+      // New data after a RST that did not end it: a RST off the exact sequence number is answered
+      // with a challenge ACK and ignored (RFC 5961), and a box may inject one. Open again.
+      if (len > 0 && this.closedAt >= 0 && !(from.finSeen || to.finSeen)) this.closedAt = Number.NaN;
+    }
     if ((flags & FIN) !== 0) {
       from.finSeen = true;
       if (to.finSeen && !(this.closedAt >= 0)) this.closedAt = t;

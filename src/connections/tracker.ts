@@ -132,6 +132,7 @@ export class ConnectionTracker {
     else conn.onSegment(seg, conn.server, conn.client);
     if (!hadHandshake && conn.handshakeAckTime >= 0) this.opts.onHandshake?.(conn);
     if (!closedBefore && conn.closedAt >= 0) this.moveToClosed(conn);
+    else if (closedBefore && !(conn.closedAt >= 0)) this.reopen(conn);
   }
 
   /** The connections not finalised yet (live mode looks at them as they go). */
@@ -292,6 +293,11 @@ export class ConnectionTracker {
     const list = conn.list;
     if (list === this.closed || conn === this.open.tail) return;
     list?.unlink(conn);
+    this.open.append(conn);
+  }
+
+  private reopen(conn: Connection): void {
+    conn.list?.unlink(conn);
     this.open.append(conn);
   }
 

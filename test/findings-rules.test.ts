@@ -181,3 +181,42 @@ describe("ordinary stacks are ordinary", () => {
     ]);
   });
 });
+
+describe("wscale-bad-length", () => {
+  // A client whose window-scale option has a wrong length; the server, like Linux, ignores it and answers without one.
+  const badSyn = (layout: string): SegmentSpec[] => [
+    { from: C, to: S, flags: "S", seq: 1000, win: 64240, mss: 1460, wscale: 7, ts: [1, 0], layout, time: 0, frame: 1 },
+    {
+      from: S,
+      to: C,
+      flags: "S.",
+      seq: 5000,
+      ack: 1001,
+      win: 65160,
+      mss: 1460,
+      ts: [9, 1],
+      layout: "mss,sok,ts",
+      time: 0.02,
+    },
+    { from: C, to: S, flags: ".", seq: 1001, ack: 5001, win: 64240, time: 0.04 },
+  ];
+
+  it.each([
+    ["mss,sok,ts,ws4", 4],
+    ["mss,sok,ts,nop,nop,ws2", 2],
+  ])(
+    "%s: warn, certain, length %i, on the SYN; not a server that declined or a box that stripped",
+    (layout, length) => {
+      const got = findings(badSyn(layout));
+      expect(got.map((f) => [f.id, f.severity, f.confidence])).toEqual([["wscale-bad-length", "warn", "certain"]]);
+      expect(got[0]!.message).toBe(
+        `The client 198.18.1.2:40000 sent a window-scale option of length ${length} (must be 3); receivers such as Linux ignore it, so scaling is treated as not offered.`,
+      );
+      expect(got[0]!.evidence).toEqual([{ frame: 1, note: `wscale option with length ${length}` }]);
+    },
+  );
+
+  it("a well-formed option of length 3 is not reported", () => {
+    expect(findings(badSyn("mss,sok,ts,nop,ws")).map((f) => f.id)).not.toContain("wscale-bad-length");
+  });
+});

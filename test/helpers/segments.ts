@@ -27,7 +27,7 @@ export interface SegmentSpec {
   layout?: string;
 }
 
-/** Bytes of an option layout: mss, nop, ws, sok, ts, eol. */
+/** Bytes of an option layout: mss, nop, ws (ws4, ws2: window scale of a wrong length), sok, ts, eol. */
 export function layoutBytes(spec: Pick<SegmentSpec, "layout" | "mss" | "wscale" | "ts">): Uint8Array {
   const out: number[] = [];
   const u32 = (v: number) => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
@@ -38,6 +38,10 @@ export function layoutBytes(spec: Pick<SegmentSpec, "layout" | "mss" | "wscale" 
     else if (name === "nop") out.push(1);
     else if (name === "eol") out.push(0);
     else if (name === "ws") out.push(3, 3, spec.wscale ?? 7);
+    else if (name === "ws4")
+      out.push(3, 4, spec.wscale ?? 7, 0); // one byte too long (RFC 7323: 3)
+    else if (name === "ws2")
+      out.push(3, 2); // no room for the shift
     else if (name === "sok") out.push(4, 2);
     else if (name === "ts") out.push(8, 10, ...u32(ts[0]), ...u32(ts[1]));
     else throw new Error(`unknown option ${name}`);

@@ -220,3 +220,90 @@ describe("wscale-bad-length", () => {
     expect(findings(badSyn("mss,sok,ts,nop,ws")).map((f) => f.id)).not.toContain("wscale-bad-length");
   });
 });
+
+describe("syn-cookies: what the SYN-ACK alone can and cannot say", () => {
+  // A Windows client (no timestamps) and a SYN-ACK with an MSS and nothing else.
+  const cookie = (serverTtl: number, clientPort = 40000): SegmentSpec[] => {
+    const c = `198.18.1.2:${clientPort}`;
+    return [
+      {
+        from: c,
+        to: S,
+        flags: "S",
+        seq: 1000,
+        win: 64240,
+        mss: 1460,
+        wscale: 8,
+        layout: "mss,nop,ws,nop,nop,sok",
+        time: 0,
+      },
+      {
+        from: S,
+        to: c,
+        flags: "S.",
+        seq: 5000,
+        ack: 1001,
+        win: 65535,
+        mss: 1460,
+        layout: "mss",
+        ttl: serverTtl,
+        time: 0.02,
+      },
+      { from: c, to: S, flags: ".", seq: 1001, ack: 5001, win: 1026, time: 0.04 },
+    ];
+  };
+  /** Every connection's findings, with the server profiles the tracker kept across them. */
+  const all = (specs: SegmentSpec[]) => {
+    const conns: Connection[] = [];
+    const out: Finding[][] = [];
+    const tracker: ConnectionTracker = new ConnectionTracker({
+      idleTimeout: 300,
+      onFinal: (c) => {
+        conns.push(c);
+        out.push(evaluateFindings(c, summarize(c), tracker.servers));
+      },
+    });
+    for (const s of specs) tracker.segment(makeSegment(s));
+    tracker.flush();
+    return out.map((fs) => fs.filter((f) => f.id === "syn-cookies").map((f) => [f.severity, f.confidence]));
+  };
+
+  it("a server at TTL 33 to 64 (Linux starts at 64) without client timestamps: possible, a note", () => {
+    expect([32, 33, 64, 65].map((ttl) => all(cookie(ttl))[0])).toEqual([
+      [],
+      [["info", "possible"]],
+      [["info", "possible"]],
+      [],
+    ]);
+  });
+
+  it("the same server offered wscale on another connection of the capture: likely, a warning", () => {
+    const other: SegmentSpec[] = [
+      {
+        from: "198.18.1.2:40001",
+        to: S,
+        flags: "S",
+        seq: 1,
+        win: 64240,
+        wscale: 8,
+        layout: "mss,nop,ws,nop,nop,sok",
+        time: 0,
+      },
+      {
+        from: S,
+        to: "198.18.1.2:40001",
+        flags: "S.",
+        seq: 7,
+        ack: 2,
+        win: 64240,
+        wscale: 7,
+        layout: "mss,nop,nop,sok,nop,ws",
+        ttl: 200,
+        time: 0.01,
+      },
+    ];
+    // TTL 200: only the other SYN-ACK can make it a cookie.
+    expect(all([...other, ...cookie(200)])).toEqual([[], [["warn", "likely"]]]);
+    expect(all(cookie(200))).toEqual([[]]);
+  });
+});

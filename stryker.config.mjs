@@ -10,9 +10,17 @@ const GROUPS = {
     mutate: ["src/capture/pcap.ts", "src/decode/tcp-options.ts"],
     tests: ["decode", "tcp-options", "pcap-reader", "resync-decoys", "reader-properties", "captures"],
   },
-  connections: {
-    mutate: ["src/connections/**/*.ts"],
-    tests: ["connections", "thresholds", "timeline", "stacks", "os", "findings-rules", "captures"],
+  // What each segment does to a connection's state: sequence space, holes, ACKs, flights, closing.
+  tracking: {
+    mutate: [
+      "src/connections/{connection,endpoint,holes,quality,ack-history,seq,wscale,tracker,after-close,tuple-hash,server-profiles}.ts",
+    ],
+    tests: ["connections", "thresholds", "findings-rules", "timeline", "captures"],
+  },
+  // What a connection is summarised into: stacks, OS, the report's fields, charts.
+  profiles: {
+    mutate: ["src/connections/{os,stacks,summary,timeline,address,field-copier}.ts"],
+    tests: ["stacks", "os", "timeline", "connections", "captures"],
   },
   findings: {
     mutate: ["src/findings/**/*.ts"],

@@ -1,6 +1,6 @@
 /** Rules that the lab cannot provoke on this kernel, on hand-built segment sequences. */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import { summarize } from "../src/connections/summary.js";
 import { ConnectionTracker } from "../src/connections/tracker.js";
 import { evaluateFindings } from "../src/findings/evaluate.js";
 import type { Finding } from "../src/findings/finding.js";
+import { slice } from "./helpers/derive.js";
 import { boxedDownload, C, handshake, S } from "./helpers/downloads.js";
 import { makeSegment, type SegmentSpec } from "./helpers/segments.js";
 import { requireTools } from "./helpers/tools.js";
@@ -98,6 +99,46 @@ describe("a capture cut mid-stream (editcap)", () => {
       expect(f.message).toContain("so the shift is at least 6 (inferred)");
     },
   );
+
+  // The same captures with their first three records (the handshake) removed: each side's inference
+  // against the shift the handshake carried (10 for the client; the server, which only ACKs, shows none).
+  // At the server's end the largest flight is seen whole and the bound reaches the real shift; at the
+  // client's, the flight it sees is smaller (ACKs leave before the data they open arrives).
+  it.each([
+    ["healthy.client.pcap", false],
+    ["healthy.server.pcap", true],
+  ] as const)("%s without its handshake: both inferences (the real shift reached: %s)", async (file, reachesTruth) => {
+    const bytes = new Uint8Array(readFileSync(join(import.meta.dirname, "../captures", file)));
+    const path = join(tmp, `nohs-${file}`);
+    writeFileSync(path, slice(bytes, 3));
+    const [full, mid] = await Promise.all([
+      analyze([join(import.meta.dirname, "../captures", file)], { idleTimeout: 300 }),
+      analyze([path], { idleTimeout: 300 }),
+    ]);
+    const truth = full.connections[0]!;
+    const c = mid.connections[0]!;
+    // What the handshake does not change: the flight, the raw windows.
+    expect([c.server.maxInFlight, c.client.maxWindowRaw]).toEqual([
+      truth.server.maxInFlight,
+      truth.client.maxWindowRaw,
+    ]);
+    expect(mid.findings.map((f) => [f.id, f.severity, f.confidence])).toEqual([
+      ["scale-unknown", "info", "likely"],
+      ["scale-unknown", "info", "possible"],
+    ]);
+    const [client, server] = mid.findings;
+    const m = /so the shift is at least (\d+) \(inferred\): windows of at least (\d+) bytes/.exec(client!.message)!;
+    const k = Number(m[1]);
+    // A lower bound: never above the real shift, never below what the largest flight against the largest raw window needs.
+    expect(k).toBeLessThanOrEqual(truth.client.shift!);
+    expect(k).toBeGreaterThanOrEqual(Math.ceil(Math.log2(truth.server.maxInFlight / truth.client.maxWindowRaw)));
+    expect(Number(m[2])).toBe(truth.client.maxWindowRaw * 2 ** k);
+    expect(client!.message).toContain(`The server had up to ${truth.server.maxInFlight} bytes`);
+    expect(k === truth.client.shift).toBe(reachesTruth);
+    expect(server!.message).toMatch(
+      /^The server 198\.18\.2\.2:80's window-scale shift is unknown \(no handshake was captured; client and server are guessed from the ports\); its raw windows \(up to 64\) are not its real window\. Nothing sent towards it shows the shift; capture the handshake to know it\.$/,
+    );
+  });
 });
 
 describe("ordinary stacks are ordinary", () => {

@@ -349,3 +349,23 @@ describe("syn-cookies: what the SYN-ACK alone can and cannot say", () => {
     expect(all(cookie(200))).toEqual([[]]);
   });
 });
+
+describe("scale-stripped: the proof it rests on, at the client's end of the strip-synack lab run", () => {
+  // The router's nft `reset tcp option window` overwrote the server's wscale with NOPs (frame 2);
+  // the server's first window after the handshake (frame 4) is 64: a shift of about 10.
+  it("certain only with both proofs, each named with its frame", async () => {
+    const r = await analyze([join(import.meta.dirname, "../captures/strip-synack.client.pcap")], { idleTimeout: 300 });
+    const f = r.findings.find((x) => x.id === "scale-stripped")!;
+    expect([f.severity, f.confidence]).toEqual(["warn", "certain"]);
+    expect(f.evidence).toEqual([
+      { frame: 1, note: "client offers wscale 10" },
+      { frame: 2, note: "SYN-ACK without wscale, but with SACK-permitted and timestamps" },
+      {
+        frame: 4,
+        note: "first window after the handshake: raw 64, 64 bytes with shift 0, after 65160 in its SYN-ACK: the server scales by about 10",
+      },
+      { frame: 2, note: "4 NOPs in a row in the SYN-ACK, exactly where Linux 2.6-6.x puts wscale" },
+    ]);
+    expect(f.message).toContain("a box between the server and this capture point stripped it");
+  });
+});

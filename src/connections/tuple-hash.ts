@@ -2,7 +2,9 @@ import type { TcpSegment } from "../decode/segment.js";
 import type { Connection } from "./connection.js";
 
 function mixEndpoint(a: Uint32Array, port: number): number {
-  let h = Math.imul(a[0]! ^ port, 0x9e3779b1);
+  // The port joins after the first multiply: a[0] ^ port would make 198.18.0.0:1025 and
+  // 198.18.0.1:1024 the same key (after-close.ts keeps one entry per hash).
+  let h = Math.imul(a[0]!, 0x9e3779b1) ^ port;
   h = Math.imul(h ^ a[1]! ^ (h >>> 15), 0x85ebca6b);
   h = Math.imul(h ^ a[2]! ^ (h >>> 13), 0xc2b2ae35);
   h = Math.imul(h ^ a[3]! ^ (h >>> 16), 0x27d4eb2f);

@@ -15,7 +15,16 @@ const GROUPS = {
     mutate: [
       "src/connections/{connection,endpoint,holes,quality,ack-history,seq,wscale,tracker,after-close,tuple-hash,server-profiles}.ts",
     ],
-    tests: ["connections", "after-close", "holes", "thresholds", "findings-rules", "timeline", "captures"],
+    tests: [
+      "connections",
+      "after-close",
+      "holes",
+      "ack-history",
+      "thresholds",
+      "findings-rules",
+      "timeline",
+      "captures",
+    ],
   },
   // What a connection is summarised into: stacks, OS, the report's fields, charts.
   profiles: {

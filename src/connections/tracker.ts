@@ -131,8 +131,8 @@ export class ConnectionTracker {
     if (fromClient!) conn.onSegment(seg, conn.client, conn.server);
     else conn.onSegment(seg, conn.server, conn.client);
     if (!hadHandshake && conn.handshakeAckTime >= 0) this.opts.onHandshake?.(conn);
-    if (!closedBefore && conn.closedAt >= 0) this.moveToClosed(conn);
-    else if (closedBefore && !(conn.closedAt >= 0)) this.reopen(conn);
+    // Closed now, or open again (new data after a RST that did not end it).
+    if (closedBefore !== conn.closedAt >= 0) this.moveTo(conn, closedBefore ? this.open : this.closed);
   }
 
   /** The connections not finalised yet (live mode looks at them as they go). */
@@ -290,20 +290,14 @@ export class ConnectionTracker {
   }
 
   private touch(conn: Connection): void {
-    const list = conn.list;
-    if (list === this.closed || conn === this.open.tail) return;
-    list?.unlink(conn);
-    this.open.append(conn);
+    if (conn.list === this.closed || conn === this.open.tail) return;
+    this.moveTo(conn, this.open);
   }
 
-  private reopen(conn: Connection): void {
+  /** To the end of `list` (the most recent), from whichever list it was in. */
+  private moveTo(conn: Connection, list: ConnectionList): void {
     conn.list?.unlink(conn);
-    this.open.append(conn);
-  }
-
-  private moveToClosed(conn: Connection): void {
-    conn.list?.unlink(conn);
-    this.closed.append(conn);
+    list.append(conn);
   }
 
   private grow(): void {

@@ -53,16 +53,21 @@ export async function reportJob(
   const pieces: (string | Uint8Array)[] = [];
   const writer = streamedWriter(render.format, render.failOn);
   if (writer) {
-    const run = await analyzeStream([input], {
-      ...options,
-      onConnection: (summary, found) => writer.add(summary, found),
-      drain() {
-        pieces.push(...writer.take(false));
-        return undefined;
-      },
-    });
-    pieces.push(...writer.end(run));
-    return { pieces, inputs: run.inputs, counts: { ...writer.tally.findings } };
+    try {
+      const run = await analyzeStream([input], {
+        ...options,
+        onConnection: (summary, found) => writer.add(summary, found),
+        drain() {
+          pieces.push(...writer.take(false));
+          return undefined;
+        },
+      });
+      pieces.push(...writer.end(run));
+      return { pieces, inputs: run.inputs, counts: { ...writer.tally.findings } };
+    } catch (e) {
+      writer.abort?.(); // as streamReport does: the JSON writer's spilled findings are dropped
+      throw e;
+    }
   }
   const worst = new WorstConnections(render.top ?? DEFAULT_TOP);
   const run = await analyzeStream([input], { ...options, onConnection: (s, f) => worst.add(s, f) });

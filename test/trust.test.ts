@@ -458,8 +458,9 @@ function damages(file: string): Damage[] {
     });
   }
   // Two neighbours written in each other's place (time stamps travel with their records): the
-  // first data segment and its ACK, that ACK and the next segment, and three more from seeds.
-  const swaps = [3, 4, ...seeds.slice(0, 3).map((seed) => 3 + Math.floor(prng(seed)() * (n - 4)))];
+  // SYN-ACK before its SYN and the ACK before its SYN-ACK (multi-queue capture), the first data
+  // segment and its ACK, that ACK and the next segment, and three more from seeds.
+  const swaps = [0, 1, 3, 4, ...seeds.slice(0, 3).map((seed) => 3 + Math.floor(prng(seed)() * (n - 4)))];
   for (const i of swaps) {
     const bytes = swapAdjacent(original, i);
     const [first, second] = [recs[i + 1]!, recs[i]!];

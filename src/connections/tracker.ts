@@ -163,13 +163,16 @@ export class ConnectionTracker {
    * A SYN (without ACK) on a known 4-tuple opens a new connection when the old one closed, or
    * when its ISN differs from the one we know (port reuse after TIME_WAIT), or when all we had was
    * mid-stream traffic. A SYN with the same ISN is a retransmission; one from the server side of
-   * an open connection is a simultaneous open.
+   * an open connection is a simultaneous open; one the SYN-ACK already acknowledged is its own.
    */
   private startsNewConnection(conn: Connection, seg: TcpSegment, fromClient: boolean): boolean {
     if (conn.closedAt >= 0) return true;
     const own = fromClient ? conn.client : conn.server;
     if (own.syn !== null) return own.syn.isn !== seg.seq;
     if (!fromClient) return conn.client.syn === null;
+    // The SYN recorded after the SYN-ACK that answers it (a multi-queue or `-i any` capture
+    // reorders them): the same connection, or the handshake and its diagnosis would be lost.
+    if (conn.server.syn !== null && conn.server.maxAck === (seg.seq + 1) >>> 0) return false;
     return conn.packets > 0;
   }
 

@@ -17,6 +17,8 @@ const GROUPS = {
     ],
     tests: [
       "connections",
+      "tracker",
+      "server-profiles",
       "after-close",
       "holes",
       "ack-history",

@@ -170,10 +170,10 @@ export class ConnectionTracker {
     const own = fromClient ? conn.client : conn.server;
     if (own.syn !== null) return own.syn.isn !== seg.seq;
     if (!fromClient) return conn.client.syn === null;
-    // The SYN recorded after the SYN-ACK that answers it (a multi-queue or `-i any` capture
-    // reorders them): the same connection, or the handshake and its diagnosis would be lost.
-    if (conn.server.syn !== null && conn.server.maxAck === (seg.seq + 1) >>> 0) return false;
-    return conn.packets > 0;
+    // No SYN from the client yet: all we had was mid-stream traffic (a new connection), or the
+    // SYN-ACK that answers this very SYN, recorded before it (a multi-queue or `-i any` capture
+    // reorders them): the same connection, or its handshake and diagnosis would be lost.
+    return !(conn.server.syn !== null && conn.server.maxAck === (seg.seq + 1) >>> 0);
   }
 
   private find(seg: TcpSegment, h: number): Connection | null {

@@ -5,7 +5,7 @@
  * boundaries of each timer and limit (the mutation run found them untested).
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { MAX_PARKED, PARK_SECONDS, ConnectionTracker } from "../src/connections/tracker.js";
+import { ConnectionTracker, MAX_PARKED, PARK_SECONDS } from "../src/connections/tracker.js";
 import { makeSegment, resetFrames, type SegmentSpec } from "./helpers/segments.js";
 
 interface Final {

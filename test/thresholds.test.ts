@@ -311,6 +311,51 @@ describe("scale-rewritten: rounds at the rewritten edge", () => {
   it("flights sent a second after the ACK that opened them (not ACK-clocked) prove nothing", () => {
     expect(one(rewrittenDownload(times(2 * LIKELY_ROUNDS, "edge"), 0, 1), "scale-rewritten")).toBeUndefined();
   });
+
+  describe("the SYN-ACK not captured: the negotiated shift is unknown", () => {
+    // The same download without the SYN-ACK, after a 100-byte request the server acknowledges
+    // (without a handshake, the round trip that shows the flights ACK-clocked is measured from
+    // data both ways); the client's SYN says MSS `mss`.
+    const withoutSynAck = (flights: Flight[], mss: number) => {
+      const [syn, , ...rest] = rewrittenDownload(flights);
+      const request: SegmentSpec[] = [
+        { from: C, to: S, flags: "P.", seq: 1001, ack: 5001, win: RAW, len: 100, time: 0.05 },
+        { from: S, to: C, flags: ".", seq: 5001, ack: 1101, win: 502, time: 0.055 },
+      ];
+      const after = rest.map((x) => (x.from === C ? { ...x, seq: 1101 } : { ...x, ack: 1101 }));
+      return one([{ ...syn!, mss }, ...request, ...after], "scale-rewritten");
+    };
+
+    // The first flight comes before any round trip is measured: it cannot be shown ACK-clocked.
+    it(`a warn, possible, from ${LIKELY_ROUNDS} rounds (not ${MIN_ROUNDS}): the innocent reading is weighed in the message`, () => {
+      expect(withoutSynAck(times(LIKELY_ROUNDS, "edge"), RAW + 1)).toBeUndefined();
+      const f = withoutSynAck(times(LIKELY_ROUNDS + 1, "edge"), RAW + 1);
+      expect(f).toMatchObject({
+        severity: "warn",
+        confidence: "possible",
+        direction: "client-to-server",
+        advice: [],
+        readAs: [{ side: "client", applied: 7, readWith: 0 }],
+      });
+      expect(f!.message).toBe(
+        `The server's SYN-ACK is not in this capture, so the negotiated shift is unknown. In ${LIKELY_ROUNDS} of its ${LIKELY_ROUNDS + 1} flights ` +
+          `the server 198.18.2.2:443 stopped exactly at the client's raw window shifted by 0 (that is, unscaled), each sent as soon as the client's ACK reached it, ` +
+          `and never went beyond it: it reads the client's windows (raw up to ${RAW}) as ${formatBytes(RAW)}, less than one ${RAW + 1}-byte segment. ` +
+          "The client offered shift 7, and a receiver does not advertise less than one segment for a whole transfer (RFC 1122 silly window avoidance), so it scales its windows: " +
+          "the SYN-ACK most likely carried wscale too, and a box on the path possibly rewrote the shift in the client's SYN from 7 to 0. " +
+          `Capture the handshake (here, or at the server) to confirm. Throughput ${f!.message.match(/Throughput (.*)\.$/)![1]}.`,
+      );
+    });
+
+    it("only when the windows, read unscaled, are less than one segment of the client's own MSS", () => {
+      expect(withoutSynAck(times(2 * LIKELY_ROUNDS, "edge"), RAW)).toBeUndefined();
+      expect(withoutSynAck(times(2 * LIKELY_ROUNDS, "edge"), RAW + 1)).toBeDefined();
+    });
+
+    it("a sender that stops at the edge of the shift offered (raw << 7) raises nothing", () => {
+      expect(withoutSynAck(times(2 * LIKELY_ROUNDS, "scaled"), 65495)).toBeUndefined();
+    });
+  });
 });
 
 /**

@@ -38,6 +38,7 @@ import {
   swapAdjacent,
   timestamp,
 } from "./helpers/derive.js";
+import { requireTools } from "./helpers/tools.js";
 
 const DIR = join(ROOT, "captures");
 const CAP = (file: string) => join(DIR, file);
@@ -531,6 +532,81 @@ for (const file of ["rewrite-syn-0.client.pcap", "rewrite-syn-0.server.pcap"]) {
     it(name, says);
   });
 }
+
+/** A lab capture without its SYN-ACKs (retransmitted ones too), found by tshark. */
+function withoutSynAcks(m: ManifestFile): Uint8Array {
+  const run = spawnSync(
+    "tshark",
+    ["-r", CAP(m.file), "-Y", "tcp.flags.syn == 1 && tcp.flags.ack == 1", "-T", "fields", "-e", "frame.number"],
+    { encoding: "utf8" },
+  );
+  expect(run.status, run.stderr).toBe(0);
+  const frames = run.stdout.split("\n").filter(Boolean).map(Number);
+  expect(frames.length).toBeGreaterThanOrEqual(m.connections.length);
+  return removeRecords(
+    new Uint8Array(readFileSync(CAP(m.file))),
+    frames.map((f) => f - 1),
+  );
+}
+
+requireTools(["tshark"]).describe(
+  "the SYN-ACK not captured: a rewrite is still possible at the victim's end, nothing is raised on a healthy path",
+  () => {
+    // Classic pcap (what derive.ts rewrites), each capture once (not its gzip copy).
+    const pcaps = (files: ManifestFile[]) => files.filter((m) => !m.file.endsWith(".pcapng") && !m.gzipOf);
+
+    for (const m of pcaps(HEALTHY)) {
+      it(`${m.file} without its SYN-ACKs: no warn or error finding`, async () => {
+        const r = await ofBytes(withoutSynAcks(m));
+        expect(r.connections.map((c) => c.handshake)).toEqual(m.connections.map(() => "partial"));
+        expect(ids(loud(r.findings))).toEqual([]);
+      });
+    }
+
+    for (const run of ["rewrite-syn-0", "zero-above-2"]) {
+      const client = entry(`${run}.client.pcap`);
+      it(`${run}.client.pcap without its SYN-ACK: scale-rewritten, warn, possible, from the same flights`, async () => {
+        const full = (await ofFile(client.file)).findings.find((f) => f.id === "scale-rewritten")!;
+        const r = await ofBytes(withoutSynAcks(client));
+        const found = loud(r.findings);
+        expect(found.map((f) => [f.id, f.severity, f.confidence, f.direction])).toEqual([
+          ["scale-rewritten", "warn", "possible", "client-to-server"],
+        ]);
+        const offered = client.connections[0]!.syn!.wscale;
+        const used = full.readAs![0]!.readWith;
+        // The flights at the edge are the ones the full capture counted, but the first, sent before any round trip was measured.
+        const [, rounds, flights] = full.message.match(/^In (\d+) of its (\d+) flights/)!;
+        expect(found[0]!.message).toContain(`In ${Number(rounds) - 1} of its ${flights} flights`);
+        expect(found[0]!.message).toContain(
+          `a box on the path possibly rewrote the shift in the client's SYN from ${offered} to ${used}.`,
+        );
+      });
+
+      it(`${run}: that capture and the server's together make it certain, an error at both ends`, async () => {
+        const path = join(tmp, `${run}-without-synack.client.pcap`);
+        writeFileSync(path, withoutSynAcks(client));
+        const r = (await analyseInputs([path, CAP(`${run}.server.pcap`)], { idleTimeout: 300 }, pool))
+          .report as VantageReport;
+        const rewrites = r.findings.filter((f) => f.id === "scale-rewritten");
+        const offered = client.connections[0]!.syn!.wscale;
+        expect(rewrites.map((f) => [f.severity, f.confidence, f.direction])).toEqual([
+          ["error", "certain", "client-to-server"],
+          ["error", "certain", "client-to-server"],
+        ]);
+        for (const f of rewrites)
+          expect(f.message).toContain(
+            `Both capture points agree: the SYN left with wscale ${offered} and arrived with 0.`,
+          );
+      });
+
+      // At the server the SYN arrives already rewritten: without the SYN-ACK, nothing there shows it.
+      it(`${run}.server.pcap without its SYN-ACK: no warn or error (the rewritten SYN is all there is)`, async () => {
+        const r = await ofBytes(withoutSynAcks(entry(`${run}.server.pcap`)));
+        expect(ids(loud(r.findings))).toEqual([]);
+      });
+    }
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // 4. SYN cookies: the server's own answer.

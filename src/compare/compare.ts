@@ -96,8 +96,10 @@ export function compareReports(a: AnalysisReport, b: AnalysisReport): CompareRep
     if (!s?.ids.includes(f.id)) return out;
     out.settledBy = s.by;
     if (s.diff && rewriteAgrees(f, s.diff)) {
-      // SPEC: scale-rewritten is certain when two vantages agree.
+      // SPEC: scale-rewritten is certain when two vantages agree, and an error even where one
+      // capture alone could only call it possible (its SYN-ACK missing).
       out.confidence = "certain";
+      out.severity = "error";
       out.message += ` Both capture points agree: the ${s.diff.packet} left with wscale ${s.diff.from} and arrived with ${s.diff.to}.`;
     }
     return out;

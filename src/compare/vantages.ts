@@ -66,7 +66,7 @@ export function combineVantages(views: AnalysedView[], pairs: [number, number][]
         const at = ownStart[f.input === 0 ? va : vb]! + ownSeen[f.input]!++;
         const mine = ownFindings[at]!;
         if (mine.confidence !== f.confidence)
-          ownFindings[at] = { ...mine, confidence: f.confidence, message: f.message };
+          ownFindings[at] = { ...mine, severity: f.severity, confidence: f.confidence, message: f.message };
         continue;
       }
       pathFindings.push({

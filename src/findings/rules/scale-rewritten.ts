@@ -1,5 +1,7 @@
+import type { Connection } from "../../connections/connection.js";
 import type { Endpoint } from "../../connections/endpoint.js";
 import { qualityCaveat } from "../../connections/quality.js";
+import { MAX_SHIFT } from "../../connections/wscale.js";
 import { formatBytes } from "../../kernel/units.js";
 import { scaleAdvice } from "../advice.js";
 import { appliedShift } from "../applied-shift.js";
@@ -29,6 +31,12 @@ export const POOR_ROUNDS_FACTOR = 4;
 export function scaleRewritten(ctx: RuleContext): Finding[] {
   const { conn } = ctx;
   const out: Finding[] = [];
+  if (conn.scaling === "unknown") {
+    for (const victim of [conn.client, conn.server]) {
+      const f = withoutPeerSyn(ctx, victim);
+      if (f !== null) out.push(f);
+    }
+  }
   if (conn.scaling !== "on") return out;
   for (const victim of [conn.client, conn.server]) {
     if (victim.shift === null || victim.syn === null) continue;
@@ -40,11 +48,8 @@ export function scaleRewritten(ctx: RuleContext): Finding[] {
   return out;
 }
 
-function fromSenderEdges(ctx: RuleContext, victim: Endpoint): Finding | null {
-  const { conn, summary, quality } = ctx;
-  const sender = victim.peer;
-  const s = victim.shift!;
-  const syn = victim.syn!;
+/** The shift below `s` the sender's flights stopped at most often, when they did so often enough. */
+function edgeBelow(sender: Endpoint, s: number, minRounds: number) {
   const hits = sender.edgeFlights;
   if (hits === null || s === 0) return null;
   let used = 0;
@@ -52,7 +57,27 @@ function fromSenderEdges(ctx: RuleContext, victim: Endpoint): Finding | null {
   const rounds = hits[used]!;
   const flights = sender.flights;
   const beyond = sender.flightsBeyond(used);
-  if (rounds < MIN_ROUNDS || rounds < flights * MIN_EDGE_SHARE || beyond > flights * MAX_BEYOND_SHARE) return null;
+  if (rounds < minRounds || rounds < flights * MIN_EDGE_SHARE || beyond > flights * MAX_BEYOND_SHARE) return null;
+  return { used, rounds, flights, beyond };
+}
+
+function edgeText(conn: Connection, victim: Endpoint, e: NonNullable<ReturnType<typeof edgeBelow>>): string {
+  const v = roleOf(conn, victim);
+  return (
+    `In ${e.rounds} of its ${e.flights} flights the ${label(conn, victim.peer)} stopped exactly at the ${v}'s raw window shifted by ${e.used}` +
+    `${e.used === 0 ? " (that is, unscaled)" : ""}, each sent as soon as the ${v}'s ACK reached it` +
+    (e.beyond > 0 ? `, and went beyond that edge in only ${e.beyond}` : ", and never went beyond it")
+  );
+}
+
+function fromSenderEdges(ctx: RuleContext, victim: Endpoint): Finding | null {
+  const { conn, summary, quality } = ctx;
+  const sender = victim.peer;
+  const s = victim.shift!;
+  const syn = victim.syn!;
+  const edge = edgeBelow(sender, s, MIN_ROUNDS);
+  if (edge === null) return null;
+  const { used, rounds } = edge;
   const caveat = qualityCaveat(quality);
   // A poor capture weakens a pattern only while it is thin: dozens of clocked rounds at the edge stay likely.
   const needed = quality.quality === "poor" ? POOR_ROUNDS_FACTOR * LIKELY_ROUNDS : LIKELY_ROUNDS;
@@ -69,9 +94,7 @@ function fromSenderEdges(ctx: RuleContext, victim: Endpoint): Finding | null {
     connection: summary.id,
     direction: directionFrom(conn, victim),
     message:
-      `In ${rounds} of its ${flights} flights the ${label(conn, sender)} stopped exactly at the ${roleOf(conn, victim)}'s raw window shifted by ${used}` +
-      `${used === 0 ? " (that is, unscaled)" : ""}, each sent as soon as the ${roleOf(conn, victim)}'s ACK reached it` +
-      (beyond > 0 ? `, and went beyond that edge in only ${beyond}` : ", and never went beyond it") +
+      edgeText(conn, victim, edge) +
       `, although the ${roleOf(conn, victim)} offered shift ${s}: its window of ${raw} means ${formatBytes(real)}, but the ${roleOf(conn, sender)} reads it as ${formatBytes(believed)}. ` +
       `A box on the path rewrote the window-scale shift in the ${roleOf(conn, victim)}'s ${what} from ${s} to ${used}. ` +
       `Throughput ${goodput(sender)}, ${believed} bytes per ${rttText(rtt)} round trip; the offered window would allow ${windowRate(real, rtt)}.` +
@@ -140,5 +163,48 @@ function fromVictimWindows(ctx: RuleContext, victim: Endpoint): Finding | null {
       rttSeconds: rtt,
     }),
     readAs: [{ side: roleOf(conn, victim), applied: proof.applied, readWith: seen }],
+  };
+}
+
+/**
+ * The peer's SYN (or SYN-ACK) is missing from the capture, so the negotiated shift is unknown, but
+ * the sender's flights still stop at the victim's raw window << s' with s' below its offer. The
+ * innocent reading, scaling off, needs the victim to advertise, unscaled, less than one segment of
+ * its own MSS for the whole transfer, which a receiver does not do (RFC 1122 4.2.3.3, silly
+ * window avoidance): its small raw windows say it scales them. Possible, not likely: a warn.
+ */
+function withoutPeerSyn(ctx: RuleContext, victim: Endpoint): Finding | null {
+  const { conn, summary } = ctx;
+  const syn = victim.syn;
+  const sender = victim.peer;
+  if (syn === null || sender.syn !== null || victim.offered.state !== "present") return null;
+  const s = Math.min(victim.offered.shift, MAX_SHIFT);
+  const edge = edgeBelow(sender, s, LIKELY_ROUNDS);
+  if (edge === null || victim.rawMax * 2 ** edge.used >= victim.mssHint) return null;
+  const v = roleOf(conn, victim);
+  const p = roleOf(conn, sender);
+  const what = syn.synAck ? "SYN-ACK" : "SYN";
+  const missing = syn.synAck ? "SYN" : "SYN-ACK";
+  const believed = victim.rawMax * 2 ** edge.used;
+  return {
+    id: "scale-rewritten",
+    severity: "warn",
+    confidence: "possible",
+    connection: summary.id,
+    direction: directionFrom(conn, victim),
+    message:
+      `The ${p}'s ${missing} is not in this capture, so the negotiated shift is unknown. ` +
+      edgeText(conn, victim, edge) +
+      `: it reads the ${v}'s windows (raw up to ${victim.rawMax}) as ${formatBytes(believed)}, less than one ${victim.mssHint}-byte segment. ` +
+      `The ${v} offered shift ${s}, and a receiver does not advertise less than one segment for a whole transfer (RFC 1122 silly window avoidance), so it scales its windows: ` +
+      `the ${missing} most likely carried wscale too, and a box on the path possibly rewrote the shift in the ${v}'s ${what} from ${s} to ${edge.used}. ` +
+      `Capture the handshake (here, or at the ${p}) to confirm. Throughput ${goodput(sender)}.`,
+    evidence: [
+      { frame: syn.frame.frame, note: `${v} offers wscale ${s}; the ${p}'s ${missing} was not captured` },
+      { frame: victim.rawFirstFrame, note: `${v} advertises raw window ${victim.rawFirst}` },
+      { frame: sender.edgeFlightFrame, note: `${p}'s data ends exactly at ack + raw window << ${edge.used}` },
+    ],
+    advice: [],
+    readAs: [{ side: v, applied: s, readWith: edge.used }],
   };
 }

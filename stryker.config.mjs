@@ -35,7 +35,7 @@ const GROUPS = {
   },
   findings: {
     mutate: ["src/findings/**/*.ts"],
-    tests: ["thresholds", "findings-rules", "advice", "os", "stacks", "captures"],
+    tests: ["thresholds", "findings-rules", "advice", "advice-units", "sampler", "synack-origin", "os", "stacks", "captures"],
   },
 };
 

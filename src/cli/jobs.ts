@@ -3,18 +3,18 @@
  * the main thread when its input can only be read there. Arguments and results are plain data.
  */
 import { Chalk } from "chalk";
-import { type AnalyzeOptions, analyzeStream, type InputSummary } from "../analysis/analyze.js";
+import { type AnalysisReport, type AnalyzeOptions, analyzeStream, type InputSummary } from "../analysis/analyze.js";
 import type { JobHandler } from "../analysis/jobs.js";
 import type { CopyDelay } from "../analysis/same-traffic.js";
 import { type ReportTotals, Tally } from "../analysis/tally.js";
 import { analyseView } from "../analysis/view.js";
-import { WorstConnections } from "../analysis/worst-connections.js";
 import type { OpenedInput } from "../capture/open.js";
 import type { Severity } from "../findings/finding.js";
-import { DEFAULT_TOP, type SeverityCounts } from "../report/model.js";
+import type { SeverityCounts } from "../report/model.js";
 import { ndjsonLine } from "../report/ndjson.js";
 import { renderTable } from "../report/table.js";
-import { type Format, renderReport, streamedWriter } from "./commands/analyze.js";
+import { type Format, renderReport, reportRun } from "./commands/analyze.js";
+import type { ReportText } from "./output.js";
 
 /** What of AnalyzeOptions crosses to a worker (no callbacks, no streams). */
 export interface JobAnalyzeOptions {
@@ -51,28 +51,12 @@ export async function reportJob(
   render: RenderArgs,
 ): Promise<RenderedReport> {
   const pieces: (string | Uint8Array)[] = [];
-  const writer = streamedWriter(render.format, render.failOn);
-  if (writer) {
-    try {
-      const run = await analyzeStream([input], {
-        ...options,
-        onConnection: (summary, found) => writer.add(summary, found),
-        drain() {
-          pieces.push(...writer.take(false));
-          return undefined;
-        },
-      });
-      pieces.push(...writer.end(run));
-      return { pieces, inputs: run.inputs, counts: { ...writer.tally.findings } };
-    } catch (e) {
-      writer.abort?.(); // as streamReport does: the JSON writer's spilled findings are dropped
-      throw e;
-    }
-  }
-  const worst = new WorstConnections(render.top ?? DEFAULT_TOP);
-  const run = await analyzeStream([input], { ...options, onConnection: (s, f) => worst.add(s, f) });
-  const report = worst.report(run);
-  const text =
+  // Kept, never released to the writer: they cross to the main thread as they are.
+  const keep = async (text: ReportText) => {
+    if (typeof text === "string") pieces.push(text);
+    else for await (const piece of text) pieces.push(piece);
+  };
+  const asText = (report: AnalysisReport) =>
     render.format === "table"
       ? renderTable(report, { color: new Chalk({ level: render.colorLevel }), top: render.top, width: render.width })
       : renderReport(report, {
@@ -82,9 +66,8 @@ export async function reportJob(
           color: false,
           files: [],
         });
-  if (typeof text === "string") pieces.push(text);
-  else for await (const piece of text) pieces.push(piece);
-  return { pieces, inputs: report.inputs, counts: { ...worst.tally.findings } };
+  const { run, tally } = await reportRun(input, render, options, { write: keep }, asText);
+  return { pieces, inputs: run.inputs, counts: { ...tally.findings } };
 }
 
 /** Where one input's lines go in the merged NDJSON stream: it is input `input` of `inputs`. */

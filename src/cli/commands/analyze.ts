@@ -2,8 +2,9 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { type AnalysisReport, type AnalysisRun, type AnalyzeOptions, analyzeStream } from "../../analysis/analyze.js";
 import { type UnreadableInput, unreadableLine } from "../../analysis/inputs.js";
 import { defaultJobs, JobPool } from "../../analysis/jobs.js";
-import type { ReportTotals } from "../../analysis/tally.js";
+import type { ReportTotals, Tally } from "../../analysis/tally.js";
 import { WorstConnections } from "../../analysis/worst-connections.js";
+import type { OpenedInput } from "../../capture/open.js";
 import type { Severity } from "../../findings/finding.js";
 import { CsvWriter, renderCsv } from "../../report/csv.js";
 import { escapeControl } from "../../report/escape.js";
@@ -29,7 +30,7 @@ import {
   text,
   wholeNumber,
 } from "../option-values.js";
-import { OUTPUT_HELP, openOutput, type ReportOutput, type ReportText } from "../output.js";
+import { OUTPUT_HELP, openOutput, type ReportText } from "../output.js";
 import { restoreStdinArg } from "../stdin-arg.js";
 import { colorFor } from "../terminal.js";
 import { UsageError } from "./sysctl.js";
@@ -247,8 +248,9 @@ async function analyzeAll(files: string[], args: AnalyzeArgs, pool: JobPool): Pr
       // One input (the usual case, and the longest captures) is streamed: memory follows its live
       // connections. Several are analysed together in memory (same traffic, copies, vantage points).
       if (files.length === 1 && args.format !== "pcapng") {
-        const { run, totals } = await streamReport(files, args, options, out, endProgress);
-        result = { run, totals, notices: [], unreadable: [] };
+        const render = (report: AnalysisReport) => renderReport(report, args, out.toStdout);
+        const { run, tally } = await reportRun(files[0]!, args, options, out, render, endProgress);
+        result = { run, totals: tally.totals(), notices: [], unreadable: [] };
       } else {
         const { report, notices, unreadable } = await analyseInputs(files, options, pool);
         endProgress();
@@ -279,32 +281,41 @@ async function analyzeAll(files: string[], args: AnalyzeArgs, pool: JobPool): Pr
   return impliedExitStatus(totals.findings, args.failOn) === 1 ? EXIT_FINDINGS : EXIT_OK;
 }
 
+/** Where a report goes as it is made: our output (stdout or a file), or a job's pieces. */
+export interface ReportSink {
+  /** `written` is called with each Uint8Array piece once it is no longer needed (the writer reuses it). */
+  write(text: ReportText, written?: (piece: Uint8Array) => void): Promise<void> | undefined;
+}
+
 /**
- * One input, reported as it is read: json, ndjson and csv are written as connections finish;
- * table, md and html need the worst connections first, so only those are kept (a bounded heap)
- * with exact counts of the rest.
+ * One input, reported as it is read, by the single-input `analyze` and by each `--each` job:
+ * json, ndjson and csv are written as connections finish; table, md and html need the worst
+ * connections first, so only those are kept (a bounded heap) with exact counts of the rest, and
+ * `render` makes the report of them. `analysed` is called when the reading is done.
  */
-async function streamReport(
-  files: string[],
-  args: AnalyzeArgs,
+export async function reportRun(
+  input: string | OpenedInput,
+  how: { format: Format; failOn: FailOn; top?: number },
   options: AnalyzeOptions,
-  out: ReportOutput,
-  endProgress: () => void,
-): Promise<{ run: AnalysisRun; totals: ReportTotals }> {
-  const writer = streamedWriter(args.format, args.failOn);
-  const worst = writer === null ? new WorstConnections(args.top ?? DEFAULT_TOP) : null;
+  sink: ReportSink,
+  render: (report: AnalysisReport) => ReportText,
+  analysed: () => void = () => {},
+): Promise<{ run: AnalysisRun; tally: Tally }> {
+  const writer = streamedWriter(how.format, how.failOn);
+  const worst = writer === null ? new WorstConnections(how.top ?? DEFAULT_TOP) : null;
   const release = writer ? (p: Uint8Array) => writer.release(p) : undefined;
   try {
-    const run = await analyzeStream(files, {
+    const run = await analyzeStream([input], {
       ...options,
       onConnection: writer ? (summary, found) => writer.add(summary, found) : (s, f) => worst!.add(s, f),
-      drain: writer ? () => out.write(writer.take(false), release) : undefined,
+      drain: writer ? () => sink.write(writer.take(false), release) : undefined,
     });
-    endProgress();
-    if (writer) await out.write(writer.end(run), release);
-    else await out.write(renderReport(worst!.report(run), args, out.toStdout));
-    return { run, totals: (writer ?? worst!).tally.totals() };
+    analysed();
+    if (writer) await sink.write(writer.end(run), release);
+    else await sink.write(render(worst!.report(run)));
+    return { run, tally: (writer ?? worst!).tally };
   } catch (e) {
+    // The JSON writer's findings spilled to a temporary file are dropped.
     writer?.abort?.();
     throw e;
   }

@@ -35,7 +35,17 @@ const GROUPS = {
   },
   findings: {
     mutate: ["src/findings/**/*.ts"],
-    tests: ["thresholds", "findings-rules", "advice", "advice-units", "sampler", "synack-origin", "os", "stacks", "captures"],
+    tests: [
+      "thresholds",
+      "findings-rules",
+      "advice",
+      "advice-units",
+      "sampler",
+      "synack-origin",
+      "os",
+      "stacks",
+      "captures",
+    ],
   },
 };
 

@@ -312,7 +312,7 @@ describe("tooSmallAdvice: a small shift, and what it costs at the measured RTT",
         "wscale sysctl --rtt <the RTT> --rate <the rate you need> --dst 198.18.2.2",
       ]);
       expect(advice[0]!.why).toContain("this is its price (65535 << shift per round trip); fix the box");
-      expect(advice[1]!.why).toMatch(/ the measured RTT; --window-clamp stands for the current cap/);
+      expect(advice[1]!.why).toMatch(/ carry that rate at the measured RTT; --window-clamp stands for the current cap/);
     }
   });
 
@@ -538,7 +538,7 @@ describe("declinedAdvice: the box that answered the SYN first, then the server c
       secondTtl: 52,
     });
     expect(declinedAdvice(two)[0]!.why).toMatch(
-      /^The SYN-ACK came from a box: a second SYN-ACK \(frame \d+\) came with TTL 52, the first with 60: two senders; /,
+      /^The SYN-ACK came from a box: a later SYN-ACK \(frame \d+\) came with TTL 52, the first with 60: two senders; /,
     );
   });
 

@@ -21,7 +21,7 @@ import {
   winFromSpace,
 } from "../src/kernel/linux-wscale.js";
 import { LINUX_DEFAULTS, parseTriple, readLinuxSysctls } from "../src/kernel/sysctl-values.js";
-import { formatBits, formatBytes, parseBytes, parseDuration, parseRate } from "../src/kernel/units.js";
+import { formatBits, formatBytes, formatDuration, parseBytes, parseDuration, parseRate } from "../src/kernel/units.js";
 
 const MiB = 1024 * 1024;
 /** Linux 6.18 defaults: tcp_rmem[2] 32 MiB (6.16+), rmem_max 4 MiB (6.18). */
@@ -464,6 +464,17 @@ describe("units", () => {
     expect(formatBytes(8388480)).toBe("8388480 bytes (8 MiB)");
     expect(formatBytes(100)).toBe("100 bytes");
     expect(formatBits(17476000)).toBe("17.5 Mbit/s");
+  });
+
+  it("durations: three digits, the unit chosen after rounding (never 1000 us or 1000 ms)", () => {
+    expect([0.000999, 1.001 - 1, 0.9995, 0.9994, 0.0214, 2.5].map(formatDuration)).toEqual([
+      "999 us",
+      "1 ms",
+      "1 s",
+      "999 ms",
+      "21.4 ms",
+      "2.5 s",
+    ]);
   });
 });
 

@@ -210,7 +210,7 @@ describe("Linux SYNPROXY: window 0", () => {
       kind: "linux-synproxy",
       confidence: "likely",
       box: LINUX_SYNPROXY,
-      evidence: [ZERO_WINDOW, "a second SYN-ACK (frame 3) came with TTL 52, the first with 60: two senders"],
+      evidence: [ZERO_WINDOW, "a later SYN-ACK (frame 3) came with TTL 52, the first with 60: two senders"],
     });
   });
 
@@ -268,7 +268,7 @@ describe("another SYN proxy: two senders, the data's TTL", () => {
       kind: "syn-proxy",
       confidence: "possible",
       box: SYN_PROXY,
-      evidence: ["a second SYN-ACK (frame 3) came with TTL 52, the first with 60: two senders"],
+      evidence: ["a later SYN-ACK (frame 3) came with TTL 52, the first with 60: two senders"],
     });
   });
 
@@ -296,7 +296,7 @@ describe("another SYN proxy: two senders, the data's TTL", () => {
       confidence: "likely",
       box: SYN_PROXY,
       evidence: [
-        "a second SYN-ACK (frame 3) came with TTL 52, the first with 60: two senders",
+        "a later SYN-ACK (frame 3) came with TTL 52, the first with 60: two senders",
         "SYN-ACK TTL 60, the server's data TTL 52: 8 hop(s) further than the SYN-ACK",
       ],
     });
@@ -490,7 +490,7 @@ describe("a slow SYN-ACK that crossed no router: a NAT or proxy next to the clie
       kind: "nat-or-proxy",
       confidence: "likely",
       box: NAT,
-      evidence: ["a second SYN-ACK (frame 3) came with TTL 57, the first with 64: two senders", slowLocal(64, "40 ms")],
+      evidence: ["a later SYN-ACK (frame 3) came with TTL 57, the first with 64: two senders", slowLocal(64, "40 ms")],
     });
   });
 

@@ -234,7 +234,7 @@ export function tooSmallAdvice(conn: Connection, receiver: Endpoint): Advice[] {
   out.push({
     kind: "sysctl",
     command,
-    why: `on ${role} ${receiver.describe()}${os.family === "linux" ? "" : ` (${osWhy(os)}; the lines it prints are Linux's)`}: the tcp_rmem/rmem_max and route lines whose shift and buffer carry that rate at the measured ${rttText}${routeHint}`,
+    why: `on ${role} ${receiver.describe()}${os.family === "linux" ? "" : ` (${osWhy(os)}; the lines it prints are Linux's)`}: the tcp_rmem/rmem_max and route lines whose shift and buffer carry that rate at ${rtt > 0 ? `the measured ${rttText}` : rttText}${routeHint}`,
   });
   const knobs = os.family === "unknown" || os.family === "linux" ? null : knobsOf(os.family);
   if (knobs !== null)

@@ -48,7 +48,7 @@ export function synAckOrigin(conn: Connection): SynAckOrigin | null {
   const twoSenders = latest !== null && latest !== synAck && latest.ttl > 0 && latest.ttl !== synAck.ttl;
   if (twoSenders) {
     evidence.push(
-      `a second SYN-ACK (frame ${latest!.frame.frame}) came with TTL ${latest!.ttl}, the first with ${synAck.ttl}: two senders`,
+      `a later SYN-ACK (frame ${latest!.frame.frame}) came with TTL ${latest!.ttl}, the first with ${synAck.ttl}: two senders`,
     );
   }
 

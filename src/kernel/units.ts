@@ -86,8 +86,9 @@ export function formatBits(bitsPerSec: number): string {
 
 /** "30 ms", "1.5 ms", "250 us", "1.2 s". */
 export function formatDuration(seconds: number): string {
-  if (seconds >= 1) return `${sig3(seconds)} s`;
-  if (seconds >= 1e-3) return `${sig3(seconds * 1e3)} ms`;
+  // Compared after rounding to 3 digits: 0.99999 ms is "1 ms", not "1000 us".
+  if (Number(seconds.toPrecision(3)) >= 1) return `${sig3(seconds)} s`;
+  if (Number(seconds.toPrecision(3)) >= 1e-3) return `${sig3(seconds * 1e3)} ms`;
   return `${sig3(seconds * 1e6)} us`;
 }
 

@@ -316,15 +316,16 @@ describe("scale-rewritten: rounds at the rewritten edge", () => {
     // The same download without the SYN-ACK, after a 100-byte request the server acknowledges
     // (without a handshake, the round trip that shows the flights ACK-clocked is measured from
     // data both ways); the client's SYN says MSS `mss`.
-    const withoutSynAck = (flights: Flight[], mss: number) => {
+    const partialSpecs = (flights: Flight[], mss: number): SegmentSpec[] => {
       const [syn, , ...rest] = rewrittenDownload(flights);
       const request: SegmentSpec[] = [
         { from: C, to: S, flags: "P.", seq: 1001, ack: 5001, win: RAW, len: 100, time: 0.05 },
         { from: S, to: C, flags: ".", seq: 5001, ack: 1101, win: 502, time: 0.055 },
       ];
       const after = rest.map((x) => (x.from === C ? { ...x, seq: 1101 } : { ...x, ack: 1101 }));
-      return one([{ ...syn!, mss }, ...request, ...after], "scale-rewritten");
+      return [{ ...syn!, mss }, ...request, ...after];
     };
+    const withoutSynAck = (flights: Flight[], mss: number) => one(partialSpecs(flights, mss), "scale-rewritten");
 
     // The first flight comes before any round trip is measured: it cannot be shown ACK-clocked.
     it(`a warn, possible, from ${LIKELY_ROUNDS} rounds (not ${MIN_ROUNDS}): the innocent reading is weighed in the message`, () => {
@@ -354,6 +355,15 @@ describe("scale-rewritten: rounds at the rewritten edge", () => {
 
     it("a sender that stops at the edge of the shift offered (raw << 7) raises nothing", () => {
       expect(withoutSynAck(times(2 * LIKELY_ROUNDS, "scaled"), 65495)).toBeUndefined();
+    });
+
+    it("the same with the roles the other way (the SYN missing, the SYN-ACK's shift read as 0): rewritten, or removed", () => {
+      // The victim's SYN made a SYN-ACK: 198.18.1.2:40000 is now the server, the sender its client.
+      const specs = partialSpecs(times(LIKELY_ROUNDS + 1, "edge"), RAW + 1);
+      const f = one([{ ...specs[0]!, flags: "S.", ack: 5001 }, ...specs.slice(1)], "scale-rewritten");
+      expect(f).toMatchObject({ severity: "warn", confidence: "possible", direction: "server-to-client" });
+      expect(f!.message).toMatch(/^The client's SYN is not in this capture/);
+      expect(f!.message).toContain("possibly rewrote the shift in the server's SYN-ACK from 7 to 0, or removed it.");
     });
   });
 });

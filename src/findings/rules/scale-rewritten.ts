@@ -197,7 +197,9 @@ function withoutPeerSyn(ctx: RuleContext, victim: Endpoint): Finding | null {
       edgeText(conn, victim, edge) +
       `: it reads the ${v}'s windows (raw up to ${victim.rawMax}) as ${formatBytes(believed)}, less than one ${victim.mssHint}-byte segment. ` +
       `The ${v} offered shift ${s}, and a receiver does not advertise less than one segment for a whole transfer (RFC 1122 silly window avoidance), so it scales its windows: ` +
-      `the ${missing} most likely carried wscale too, and a box on the path possibly rewrote the shift in the ${v}'s ${what} from ${s} to ${edge.used}. ` +
+      `the ${missing} most likely carried wscale too, and a box on the path possibly rewrote the shift in the ${v}'s ${what} from ${s} to ${edge.used}` +
+      // A SYN-ACK's option removed on the way leaves the client unscaled too; a SYN's would have turned the client's scaling off.
+      `${syn.synAck && edge.used === 0 ? ", or removed it" : ""}. ` +
       `Capture the handshake (here, or at the ${p}) to confirm. Throughput ${goodput(sender)}.`,
     evidence: [
       { frame: syn.frame.frame, note: `${v} offers wscale ${s}; the ${p}'s ${missing} was not captured` },

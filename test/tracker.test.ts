@@ -226,29 +226,19 @@ describe("finding a segment's connection", () => {
     }
   });
 
-  it("a SYN after mid-stream traffic opens a new connection, from either side", () => {
+  // No handshake: the higher port (42501) is taken for the client; a SYN from either side is new.
+  it.each([
+    [C, S, "198.18.1.2:42501"],
+    [S, C, "198.18.2.2:80"],
+  ])("a SYN from %s after mid-stream traffic opens a new connection (its client: %s)", (from, to, client) => {
     const run = tracker();
-    // No handshake: the higher port (42501) is taken for the client.
     run.feed([
       { from: C, to: S, flags: ".", seq: 100, ack: 200, win: 502, len: 10, time: 0 },
-      { from: C, to: S, flags: "S", seq: 7000, win: 64240, time: 0.1 },
+      { from, to, flags: "S", seq: 7000, win: 64240, time: 0.1 },
     ]);
     expect(finish(run).map((f) => [f.client, f.packets])).toEqual([
       ["198.18.1.2:42501", 1],
-      ["198.18.1.2:42501", 1],
-    ]);
-  });
-
-  it("a SYN from the side mid-stream traffic took for the server opens a new connection", () => {
-    const run = tracker();
-    // No handshake: the higher port (42501) is taken for the client.
-    run.feed([
-      { from: C, to: S, flags: ".", seq: 100, ack: 200, win: 502, len: 10, time: 0 },
-      { from: S, to: C, flags: "S", seq: 7000, win: 64240, time: 0.1 },
-    ]);
-    expect(finish(run).map((f) => [f.client, f.packets])).toEqual([
-      ["198.18.1.2:42501", 1],
-      ["198.18.2.2:80", 1],
+      [client, 1],
     ]);
   });
 

@@ -42,6 +42,8 @@ const GROUPS = {
       "advice-units",
       "sampler",
       "synack-origin",
+      "vantage",
+      "catalogue",
       "os",
       "stacks",
       "captures",

@@ -27,21 +27,11 @@ export function vantage(conn: Connection): Vantage {
   return "unknown";
 }
 
-/** What kind of stack sent this SYN, from its initial TTL and option layout (p0f-style, coarse). */
-export function stackGuess(e: Endpoint): string | null {
-  const syn = e.syn;
-  if (syn === null) return null;
-  const kinds = syn.optionKinds.join(",");
-  // Linux: mss,sackOK,TS,nop,wscale (SYN) — the same minus wscale when scaling is off.
-  if (kinds.startsWith("2,4,8")) return "Linux";
-  // Windows: mss,nop,wscale,nop,nop,sackOK; macOS/BSD: mss,nop,wscale,nop,nop,TS,sackOK,eol.
-  if (kinds.startsWith("2,1,3,1,1,4")) return "Windows";
-  if (kinds.startsWith("2,1,3,1,1,8")) return "macOS/BSD";
-  return null;
-}
-
-/** The peer supports window scaling for sure: every stack that sends SACK-permitted and timestamps does. */
+/**
+ * The peer supports window scaling for sure: every stack that sends SACK-permitted or timestamps
+ * does (a stack's layout without either, e.g. MSS alone, says nothing).
+ */
 export function looksModern(e: Endpoint): boolean {
   const syn = e.syn;
-  return syn !== null && (syn.sackPermitted || syn.timestamps || stackGuess(e) !== null);
+  return syn !== null && (syn.sackPermitted || syn.timestamps);
 }

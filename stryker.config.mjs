@@ -18,6 +18,7 @@ const GROUPS = {
     tests: [
       "connections",
       "tracker",
+      "endpoint",
       "server-profiles",
       "after-close",
       "holes",

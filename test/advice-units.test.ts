@@ -7,11 +7,10 @@
 import { describe, expect, it } from "vitest";
 import type { Connection } from "../src/connections/connection.js";
 import { inferOs } from "../src/connections/os.js";
-import { ConnectionTracker } from "../src/connections/tracker.js";
 import { declinedAdvice, osAdvice, scaleAdvice, tooSmallAdvice } from "../src/findings/advice.js";
 import type { Advice } from "../src/findings/finding.js";
 import { synAckOrigin } from "../src/findings/synack-origin.js";
-import { makeSegment, type SegmentSpec } from "./helpers/segments.js";
+import { type SegmentSpec, trackConnection as track } from "./helpers/segments.js";
 
 const C = "198.18.1.2:40000";
 const S = "198.18.2.2:443";
@@ -34,14 +33,6 @@ const AMBIGUOUS: SynLook = { layout: "mss,ws,nop", ttl: 64, win: 64240 };
 const FOREIGN: SynLook = { layout: "mss,sok,ts,nop,ws", ttl: 128, win: 64240 };
 /** A layout no stack sends, from initial TTL 32, which no stack of the table starts at: "another stack". */
 const OTHER: SynLook = { layout: "mss,ws,nop", ttl: 30, win: 64240 };
-
-function track(specs: SegmentSpec[]): Connection {
-  let conn: Connection | undefined;
-  const tracker = new ConnectionTracker({ idleTimeout: 300, reuse: false, onFinal: (c) => (conn = c) });
-  for (const s of specs) tracker.segment(makeSegment(s));
-  tracker.flush();
-  return conn!;
-}
 
 /**
  * A handshake: the client's SYN as `look` with shift `clientShift`, a Linux SYN-ACK with shift 7, and the client's

@@ -17,7 +17,6 @@ import {
 } from "../src/connections/quality.js";
 import { layoutKinds, STACKS } from "../src/connections/stacks.js";
 import { optionName, summarize } from "../src/connections/summary.js";
-import { ConnectionTracker } from "../src/connections/tracker.js";
 import { MAX_SHIFT } from "../src/connections/wscale.js";
 import {
   appliedShift,
@@ -55,15 +54,7 @@ import { MIN_FLIGHTS as LIMITED_FLIGHTS, FULL_SHARE as LIMITED_SHARE } from "../
 import { SERIOUS_SHARE, SERIOUS_STALL } from "../src/findings/rules/zero-window.js";
 import { formatBytes } from "../src/kernel/units.js";
 import { boxedDownload, C, handshake, S } from "./helpers/downloads.js";
-import { makeSegment, type SegmentSpec } from "./helpers/segments.js";
-
-function track(specs: SegmentSpec[]): Connection {
-  let conn: Connection | undefined;
-  const tracker = new ConnectionTracker({ idleTimeout: 300, onFinal: (c) => (conn = c) });
-  for (const s of specs) tracker.segment(makeSegment(s));
-  tracker.flush();
-  return conn!;
-}
+import { type SegmentSpec, trackConnection as track } from "./helpers/segments.js";
 
 function findings(specs: SegmentSpec[]): Finding[] {
   const conn = track(specs);

@@ -4,21 +4,11 @@
  * or the server itself is blamed).
  */
 import { describe, expect, it } from "vitest";
-import type { Connection } from "../src/connections/connection.js";
-import { ConnectionTracker } from "../src/connections/tracker.js";
 import { hasInitialTtl, looksModern, vantage } from "../src/findings/vantage.js";
-import { makeSegment, type SegmentSpec } from "./helpers/segments.js";
+import { type SegmentSpec, trackConnection as track } from "./helpers/segments.js";
 
 const C = "198.18.1.2:40000";
 const S = "198.18.2.2:443";
-
-function track(specs: SegmentSpec[]): Connection {
-  let conn: Connection | undefined;
-  const tracker = new ConnectionTracker({ idleTimeout: 300, onFinal: (c) => (conn = c) });
-  for (const s of specs) tracker.segment(makeSegment(s));
-  tracker.flush();
-  return conn!;
-}
 
 const syn = (ttl: number, extra: Partial<SegmentSpec> = {}): SegmentSpec => ({
   from: C,

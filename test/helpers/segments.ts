@@ -1,3 +1,5 @@
+import type { Connection } from "../../src/connections/connection.js";
+import { ConnectionTracker } from "../../src/connections/tracker.js";
 import { ACK, FIN, PSH, RST, SYN, TcpSegment } from "../../src/decode/segment.js";
 import { decodeTcpOptions } from "../../src/decode/tcp-options.js";
 
@@ -109,4 +111,13 @@ export function makeSegment(spec: SegmentSpec, into = new TcpSegment()): TcpSegm
     decodeTcpOptions(b, 0, b.length, b.length, s);
   }
   return s;
+}
+
+/** The segments of one connection through the real tracker: the connection, finalised. */
+export function trackConnection(specs: SegmentSpec[]): Connection {
+  let conn: Connection | undefined;
+  const tracker = new ConnectionTracker({ idleTimeout: 300, onFinal: (c) => (conn = c) });
+  for (const s of specs) tracker.segment(makeSegment(s));
+  tracker.flush();
+  return conn!;
 }

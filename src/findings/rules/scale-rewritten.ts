@@ -180,12 +180,13 @@ function withoutPeerSyn(ctx: RuleContext, victim: Endpoint): Finding | null {
   if (syn === null || sender.syn !== null || victim.offered.state !== "present") return null;
   const s = Math.min(victim.offered.shift, MAX_SHIFT);
   const edge = edgeBelow(sender, s, LIKELY_ROUNDS);
-  if (edge === null || victim.rawMax * 2 ** edge.used >= victim.mssHint) return null;
+  if (edge === null) return null;
+  const believed = victim.rawMax * 2 ** edge.used;
+  if (believed >= victim.mssHint) return null;
   const v = roleOf(conn, victim);
   const p = roleOf(conn, sender);
   const what = syn.synAck ? "SYN-ACK" : "SYN";
   const missing = syn.synAck ? "SYN" : "SYN-ACK";
-  const believed = victim.rawMax * 2 ** edge.used;
   return {
     id: "scale-rewritten",
     severity: "warn",

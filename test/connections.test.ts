@@ -171,9 +171,25 @@ describe("connection lifecycle", () => {
     expect(run.summaries).toHaveLength(1);
     const c = run.summaries[0]!;
     expect(c.client.syn!.retransmits).toBe(1);
+    expect(c.client.syn!.optionsChanged).toBe(true);
+    expect(c.server.syn!.optionsChanged).toBe(false);
     expect(c.client.wscaleOffered).toBeNull();
     expect(c.scaling).toBe("off");
     expect(c.handshakeRttMs).toBe(40);
+  });
+
+  it("a SYN sent again with the same options is counted, its options unchanged", () => {
+    const run = track([syn(1000, 10, 0), syn(1000, 10, 1), syn(1000, 10, 3)]);
+    expect(run.summaries[0]!.client.syn).toMatchObject({ retransmits: 2, optionsChanged: false, wscale: 10 });
+  });
+
+  it("a timestamp echo times the half round trip from the first TSval, even a TSval of 1", () => {
+    const run = track([
+      { from: C, to: S, flags: "S", seq: 1000, win: 64240, wscale: 7, ts: [1, 0], time: 0 },
+      { from: S, to: C, flags: "S.", seq: 5000, ack: 1001, win: 65160, wscale: 7, ts: [500, 1], time: 0.03 },
+    ]);
+    const server = run.conns[0]!.server;
+    expect([server.halfRttSamples, server.halfRttMin]).toEqual([1, 0.03]);
   });
 
   it("a new SYN after FIN/FIN starts a new connection on the same 4-tuple", () => {

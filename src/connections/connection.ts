@@ -136,10 +136,7 @@ export class Connection {
     else if (seg.wscaleCount > 0) {
       if (from.wscaleOnNonSyn++ === 0) from.wscaleOnNonSynFrame = seg.frame;
     }
-    if ((flags & RST) !== 0) {
-      from.rstSeen = true;
-      if (!(this.closedAt >= 0)) this.closedAt = t;
-    }
+    if ((flags & RST) !== 0 && !(this.closedAt >= 0)) this.closedAt = t;
 
     // Sequence space: data, retransmissions, bytes in flight.
     const len = seg.payloadLength;

@@ -204,7 +204,6 @@ export class Endpoint {
   dataTtl = 0;
 
   finSeen = false;
-  rstSeen = false;
   packets = 0;
 
   /** The shift applied to windows this endpoint advertises; null until known. */

@@ -50,6 +50,8 @@ export interface SynSummary {
   longestNopRun: number;
   optionsTruncated: boolean;
   retransmits: number;
+  /** A retransmission carried other options than the SYN before it (a stack falling back after timeouts). */
+  optionsChanged: boolean;
 }
 
 /** One endpoint in the JSON contract of SPEC section 7 (names are stable). */
@@ -216,6 +218,7 @@ function summarizeEndpoint(e: Endpoint): EndpointSummary {
             longestNopRun: syn.longestNopRun,
             optionsTruncated: syn.optionsTruncated,
             retransmits: e.synRetransmits,
+            optionsChanged: e.synOptionsChanged,
           },
     os: osSummary(e),
   };

@@ -31,8 +31,8 @@ interface Setup {
   isn?: number;
   /** p0f-style option layout of the SYN-ACK. */
   layout?: string;
-  /** The same SYN-ACK again, with this TTL, this many seconds after the first. */
-  second?: { ttl: number; after: number };
+  /** The same SYN-ACK again, with this TTL, this many seconds after the first (and once more, `after` later again, at TTL `third`). */
+  second?: { ttl: number; after: number; third?: number };
   /** The client's data segments and the server's ACK of each: [sent, acknowledged] capture times. */
   acks?: [number, number][];
   /** TTL of the one data segment the server sends at the end (none when undefined). */
@@ -70,7 +70,8 @@ function specs(o: Setup): SegmentSpec[] {
   }
   out.push(synAck(o.synAckTtl ?? 64, synAckAt));
   if (o.second) out.push(synAck(o.second.ttl, synAckAt + o.second.after));
-  const afterSyn = Math.max(synAt, synAckAt + (o.second?.after ?? 0));
+  if (o.second?.third) out.push(synAck(o.second.third, synAckAt + 2 * o.second.after));
+  const afterSyn = Math.max(synAt, synAckAt + (o.second?.after ?? 0) * (o.second?.third ? 2 : 1));
   out.push({ from: c, to: s, flags: ".", seq: CLIENT_ISN + 1, ack: isn + 1, win: 502, time: afterSyn + 0.0001 });
   let seq = CLIENT_ISN + 1;
   let last = afterSyn + 0.0001;
@@ -270,6 +271,18 @@ describe("another SYN proxy: two senders, the data's TTL", () => {
       box: SYN_PROXY,
       evidence: ["a later SYN-ACK (frame 3) came with TTL 52, the first with 60: two senders"],
     });
+  });
+
+  it("two senders whatever came last: TTL 60, 52, 60 names the SYN-ACK at 52; 60, 60, 52 the third", () => {
+    const twoSenders = (frame: number) => ({
+      kind: "syn-proxy",
+      confidence: "possible",
+      box: SYN_PROXY,
+      evidence: [`a later SYN-ACK (frame ${frame}) came with TTL 52, the first with 60: two senders`],
+    });
+    expect(origin({ synAckTtl: 60, second: { ttl: 52, after: 1, third: 60 } })).toEqual(twoSenders(3));
+    expect(origin({ synAckTtl: 60, second: { ttl: 60, after: 1, third: 52 } })).toEqual(twoSenders(4));
+    expect(origin({ synAckTtl: 60, second: { ttl: 60, after: 1, third: 60 } })).toBeNull();
   });
 
   it("data from further away than the SYN-ACK: possible", () => {

@@ -425,6 +425,8 @@ export class Connection {
     } else {
       from.synRetransmits++;
       if (!sameOptions(prev, info)) from.synOptionsChanged = true;
+      const first = from.firstSyn!;
+      if (from.otherTtlSyn === null && info.ttl > 0 && first.ttl > 0 && info.ttl !== first.ttl) from.otherTtlSyn = info;
       // Until the peer answers, the latest SYN is the one that counts (Linux drops options on late retries).
       if (!from.peer.syn || from === this.server) from.syn = info;
     }

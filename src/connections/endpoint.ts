@@ -200,6 +200,8 @@ export class Endpoint {
 
   /** The first SYN or SYN-ACK this side sent (`syn` is the latest): a box's SYN-ACK may be followed by the server's. */
   firstSyn: SynInfo | null = null;
+  /** The first one sent again with another TTL than the first: a second sender (a box, then the server). */
+  otherTtlSyn: SynInfo | null = null;
   /** IP TTL (hop limit) of the first data segment this side sent, 0 until one: a SYN-ACK from a box differs. */
   dataTtl = 0;
 

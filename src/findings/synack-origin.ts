@@ -44,11 +44,11 @@ export function synAckOrigin(conn: Connection): SynAckOrigin | null {
     evidence.push("SYN-ACK window 0: Linux SYNPROXY answers with window 0, a server's own stack never does");
 
   // 2. Another SYN-ACK for the same connection came with another TTL: two senders.
-  const latest = s.syn;
-  const twoSenders = latest !== null && latest !== synAck && latest.ttl > 0 && latest.ttl !== synAck.ttl;
+  const other = s.otherTtlSyn;
+  const twoSenders = other !== null;
   if (twoSenders) {
     evidence.push(
-      `a later SYN-ACK (frame ${latest!.frame.frame}) came with TTL ${latest!.ttl}, the first with ${synAck.ttl}: two senders`,
+      `a later SYN-ACK (frame ${other.frame.frame}) came with TTL ${other.ttl}, the first with ${synAck.ttl}: two senders`,
     );
   }
 

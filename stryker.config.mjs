@@ -17,6 +17,7 @@ const GROUPS = {
     ],
     tests: [
       "connections",
+      "connection-accounting",
       "tracker",
       "endpoint",
       "server-profiles",

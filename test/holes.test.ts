@@ -48,6 +48,7 @@ describe("SeqHoles", () => {
             const got = holes.fill(at(from), at(to));
             if (hit.length === 0) expect(got).toBeNaN();
             else expect(got).toBe(hit[0]![1]);
+            expect(holes.filled).toBe(hit.length);
             for (let b = from; b < to; b++) missing.delete(b);
           } else {
             const ack = Math.max(acked, Math.min(o.upTo, next));
@@ -73,10 +74,11 @@ describe("SeqHoles", () => {
     expect(h.fill(at(50), at(100))).toBeNaN();
     expect(h.fill(at(200), at(250))).toBeNaN();
     expect(h.count).toBe(1);
+    expect(h.filled).toBe(0);
     expect(h.fill(at(150), at(200))).toBe(7);
-    expect(h.count).toBe(1);
-    expect(h.fill(at(100), at(150))).toBe(7);
-    expect(h.count).toBe(0);
+    expect([h.count, h.filled]).toEqual([1, 50]);
+    expect(h.fill(at(90), at(160))).toBe(7);
+    expect([h.count, h.filled]).toEqual([0, 50]);
   });
 
   it("the ninth hole gives up the oldest: data below its end may be missing unseen, until an ACK passes it", () => {
@@ -90,7 +92,7 @@ describe("SeqHoles", () => {
     expect(h.gaveUpBelow).toBeNaN();
     // A split of a full set keeps the low part only (nothing to hold the high part).
     expect(h.fill(at(103), at(105))).toBe(1);
-    expect(h.count).toBe(8);
+    expect([h.count, h.filled]).toEqual([8, 2]);
   });
 
   it("a range acknowledged unseen is reclaimed by data that comes within the window, from either end, and only then", () => {

@@ -169,8 +169,12 @@ export class Connection {
       const advance = (flags & RST) !== 0 && len === 0 ? 0 : seqDiff(end, next);
       isNew = advance > 0;
       if (isNew) {
-        if (gap < 0 && from.holes.count > 0) from.holes.fill(seg.seq, next);
         if (advance < newBytes) newBytes = advance;
+        // It began inside a gap: the part of the gap it filled is seen now for the first time.
+        if (gap < 0 && from.holes.count > 0) {
+          from.holes.fill(seg.seq, next);
+          newBytes += from.holes.filled;
+        }
         // A Windows/BSD zero-window probe: one new byte pushed into the peer's zero window.
         if (len === 1 && gap === 0 && to.zeroWindowStart >= 0) to.zeroWindowProbes++;
       } else {
@@ -229,12 +233,15 @@ export class Connection {
     // Acknowledged just before it was captured: the capture stored the two records the other way round.
     const reclaimed = from.holes.reclaim(seg.seq, end, seg.time, window);
     if (reclaimed > 0) {
+      from.goodBytes += reclaimed;
       from.uncapturedBytes = Math.max(0, from.uncapturedBytes - reclaimed);
       if (from.uncapturedBytes === 0) from.uncapturedGaps = 0;
       from.outOfOrder++;
       return;
     }
     const opened = from.holes.count > 0 ? from.holes.fill(seg.seq, end) : Number.NaN;
+    // What it filled of a gap is the first copy captured of those bytes (reordered, or lost before the capture point).
+    if (opened >= 0) from.goodBytes += from.holes.filled;
     // The receiver asked for it with duplicate ACKs: a fast retransmission, however soon it came.
     const asked = to.dupAcks >= 2 && seg.seq === to.maxAck;
     if (!asked && seg.time - opened < window) {

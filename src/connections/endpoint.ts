@@ -99,7 +99,7 @@ export class Endpoint {
 
   dataSegments = 0;
   dataBytes = 0;
-  /** New bytes only (retransmissions excluded): what the application got across. */
+  /** Each byte once (the first copy captured, also when it filled a gap): what the application got across. */
   goodBytes = 0;
   largestSegment = 0;
   firstDataTime = Number.NaN;

@@ -18,6 +18,8 @@ export class SeqHoles {
    */
   private h: Float64Array | null = null;
   count = 0;
+  /** Bytes the latest `fill` took out of the holes: seen for the first time. */
+  filled = 0;
   /** A hole had to be given up: data below this sequence number may be missing unseen (NaN: none). */
   gaveUpBelow = Number.NaN;
   /**
@@ -52,6 +54,7 @@ export class SeqHoles {
    */
   fill(s: number, e: number): number {
     let first = Number.NaN;
+    this.filled = 0;
     for (let i = 0; i < this.count; ) {
       const hs = this.h![3 * i]!;
       const he = this.h![3 * i + 1]!;
@@ -62,6 +65,7 @@ export class SeqHoles {
       if (Number.isNaN(first)) first = this.h![3 * i + 2]!;
       const keepLow = seqDiff(s, hs) > 0;
       const keepHigh = seqDiff(he, e) > 0;
+      this.filled += seqDiff(keepHigh ? e : he, keepLow ? s : hs);
       if (keepLow && keepHigh) {
         // The data landed inside the hole: it splits in two.
         this.h![3 * i + 1] = s;

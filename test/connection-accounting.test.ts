@@ -4,8 +4,9 @@
  * windows that fell as data arrived (each bounds the shift), and the handshake's end.
  */
 import { describe, expect, it } from "vitest";
-import type { Connection } from "../src/connections/connection.js";
-import { type SegmentSpec, trackConnection } from "./helpers/segments.js";
+import { type Connection, ConnectionList } from "../src/connections/connection.js";
+import { ConnectionTracker } from "../src/connections/tracker.js";
+import { makeSegment, type SegmentSpec, trackConnection } from "./helpers/segments.js";
 
 const C = "198.18.1.2:40000";
 const S = "198.18.2.2:443";
@@ -201,6 +202,8 @@ describe("the rest of a segment's bookkeeping", () => {
   it("records earlier than the latest one are counted as reordered by the capture", () => {
     const conn = trackConnection([...handshake(502), ack(5001, 502, 2), ack(5001, 501, 1), ack(5001, 500, 1.5)]);
     expect([conn.timeReversed, conn.lastTime]).toEqual([2, 2]);
+    // Records at the same time stamp are in order.
+    expect(trackConnection([...handshake(502), ack(5001, 502, 2), ack(5001, 501, 2)]).timeReversed).toBe(0);
   });
 
   it("the TTL of a side's first data segment is kept (not its SYN's, not a later one's)", () => {
@@ -292,6 +295,11 @@ describe("half round trips, from acknowledgments and timestamp echoes", () => {
     // Without the SYN: no handshake RTT; the client's half alone is not a round trip.
     const half = trackConnection([data(5001, 100, 1), ack(5101, 502, 1.05)]);
     expect(half.rtt).toBeNaN();
+    const otherHalf = trackConnection([
+      { from: C, to: S, flags: "P.", seq: 1001, ack: 5001, win: 502, len: 10, time: 1 },
+      data(5001, 100, 1.25, { ack: 1011 }),
+    ]);
+    expect([otherHalf.server.halfRttSamples, otherHalf.rtt]).toEqual([1, Number.NaN]);
     const both = trackConnection([
       data(5001, 100, 1),
       ack(5101, 502, 1.05),
@@ -522,5 +530,45 @@ describe("the handshake and the SYNs", () => {
       ]);
       expect([conn.client.packets, conn.server.packets, conn.handshake], server).toEqual([2, 1, "complete"]);
     }
+  });
+});
+
+describe("what the rest of the program sees of a connection", () => {
+  it("a zero-window event on the timeline names the side", () => {
+    const conns: Connection[] = [];
+    const tracker = new ConnectionTracker({ idleTimeout: 300, timeline: true, onFinal: (c) => conns.push(c) });
+    for (const s of [
+      ...handshake(502),
+      ack(5001, 0, 1, { frame: 7 }),
+      data(5001, 0, 2, { win: 0, flags: ".", frame: 8 }),
+    ]) {
+      tracker.segment(makeSegment(s));
+    }
+    tracker.flush();
+    const events = conns[0]!.timeline!.events.filter((e) => e.kind === "zero-window");
+    expect(events).toEqual([
+      { t: 1, kind: "zero-window", label: "client advertises a zero window", frame: 7 },
+      { t: 2, kind: "zero-window", label: "server advertises a zero window", frame: 8 },
+    ]);
+  });
+
+  it("the activity list links and counts its connections", () => {
+    const list = new ConnectionList();
+    const [a, b, c] = [0, 1, 2].map(() => trackConnection(handshake(502)));
+    for (const x of [a!, b!, c!]) list.append(x);
+    list.unlink(b!);
+    expect(list.size).toBe(2);
+    for (const [got, want] of [
+      [list.head, a],
+      [list.tail, c],
+      [a!.listNext, c],
+      [c!.listPrev, a],
+      [b!.list, null],
+    ] as const) {
+      expect(got).toBe(want);
+    }
+    list.unlink(a!);
+    list.unlink(c!);
+    expect([list.size, list.head, list.tail]).toEqual([0, null, null]);
   });
 });

@@ -187,7 +187,8 @@ function signatureHash(syn: SynInfo): number {
   return h;
 }
 
-function sameSignature(a: SynInfo, b: SynInfo): boolean {
+/** Every field the guess depends on is equal (exported for its test: a collision must never share a guess). */
+export function sameSignature(a: SynInfo, b: SynInfo): boolean {
   if (
     a.ttl !== b.ttl ||
     a.window !== b.window ||

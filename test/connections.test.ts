@@ -517,3 +517,64 @@ describe("idle connections and keepalives", () => {
     expect(run.summaries.filter((s) => s.client.port === 42501 || s.server.port === 42501)).toHaveLength(2);
   });
 });
+
+describe("the summary's throughput, ceiling and times", () => {
+  const hs: SegmentSpec[] = [
+    { from: C, to: S, flags: "S", seq: 1000, win: 64240, wscale: 7, time: 0 },
+    { from: S, to: C, flags: "S.", seq: 5000, ack: 1001, win: 65160, wscale: 7, time: 0.01 },
+    { from: C, to: S, flags: ".", seq: 1001, ack: 5001, win: 502, time: 0.02 },
+  ];
+  const fromServer = (seq: number, len: number, time: number): SegmentSpec => ({
+    from: S,
+    to: C,
+    flags: "P.",
+    seq,
+    ack: 1001,
+    win: 509,
+    len,
+    time,
+  });
+  const fromClient = (seq: number, len: number, time: number): SegmentSpec => ({
+    from: C,
+    to: S,
+    flags: "P.",
+    seq,
+    ack: 5001,
+    win: 502,
+    len,
+    time,
+  });
+  const summary = (segs: SegmentSpec[]) => track([...hs, ...segs]).summaries[0]!;
+
+  it("the bulk direction moved more bytes; its throughput is its bytes over its first to last data; the ceiling its peer's largest window over the RTT", () => {
+    const s = summary([fromServer(5001, 1000, 1), fromServer(6001, 1000, 3), fromClient(1001, 10, 3.5)]);
+    expect([s.bulkDirection, s.throughputBps, s.ceilingBps]).toEqual(["server-to-client", 1000, (502 << 7) / 0.02]);
+    expect([s.rttMs, s.handshakeRttMs, s.durationS]).toEqual([20, 20, 3.5]);
+    const up = summary([fromClient(1001, 1000, 1), fromClient(2001, 1000, 1.5), fromServer(5001, 10, 2)]);
+    expect([up.bulkDirection, up.throughputBps, up.ceilingBps]).toEqual(["client-to-server", 4000, (509 << 7) / 0.02]);
+  });
+
+  it("equal bytes: the server's side; no data: no direction, no throughput; one data segment: no span", () => {
+    expect(summary([fromServer(5001, 10, 1), fromClient(1001, 10, 2)]).bulkDirection).toBe("server-to-client");
+    expect(summary([]).bulkDirection).toBeNull();
+    expect([summary([]).throughputBps, summary([]).ceilingBps]).toEqual([null, null]);
+    expect(summary([fromServer(5001, 10, 1)]).throughputBps).toBeNull();
+  });
+
+  it("an RTT of 0 is 0 ms, not unknown", () => {
+    const s = track([...hs, fromServer(5001, 10, 5)].map((x) => ({ ...x, time: 5 }))).summaries[0]!;
+    // No ceiling from a round trip of 0 (it would be infinite).
+    expect([s.rttMs, s.handshakeRttMs, s.durationS, s.ceilingBps, s.bulkDirection]).toEqual([
+      0,
+      0,
+      0,
+      null,
+      "server-to-client",
+    ]);
+  });
+
+  it("no SYN from a side: synSeen false, no syn block", () => {
+    const s = track([fromServer(5001, 10, 1)]).summaries[0]!;
+    expect([s.server.synSeen, s.server.syn, s.rttMs, s.handshakeRttMs]).toEqual([false, null, null, null]);
+  });
+});

@@ -217,6 +217,18 @@ describe("the rest of a segment's bookkeeping", () => {
 });
 
 describe("half round trips, from acknowledgments and timestamp echoes", () => {
+  /** An empty ACK from either side carrying timestamps. */
+  const tsAck = (from: string, ts: [number, number], time: number): SegmentSpec => ({
+    from,
+    to: from === C ? S : C,
+    flags: ".",
+    seq: from === C ? 1001 : 5001,
+    ack: from === C ? 5001 : 1001,
+    win: 502,
+    ts,
+    time,
+  });
+
   it("data -> the ACK that covers it, once per outstanding sample; a retransmission cancels it (Karn)", () => {
     const c = trackConnection([
       ...handshake(502),
@@ -238,25 +250,15 @@ describe("half round trips, from acknowledgments and timestamp echoes", () => {
   });
 
   it("TSval -> its echo: the first TSval of a run is timed, an echo older than it is not its answer", () => {
-    const tsData = (from: string, to: string, seq: number, ts: [number, number], time: number): SegmentSpec => ({
-      from,
-      to,
-      flags: ".",
-      seq,
-      ack: from === C ? 5001 : 1001,
-      win: 502,
-      ts,
-      time,
-    });
     const conn = trackConnection([
       ...handshake(502),
-      tsData(C, S, 1001, [100, 0], 1), // the server's sample starts
-      tsData(C, S, 1001, [100, 0], 1.1), // the same TSval again: the clock runs from the first
-      tsData(S, C, 5001, [900, 99], 1.2), // echoes an older TSval: not the answer
-      tsData(S, C, 5001, [901, 100], 1.3), // the answer: 0.3 s
-      tsData(C, S, 1001, [100, 901], 1.4), // a TSval already timed starts nothing
-      tsData(C, S, 1001, [101, 901], 1.5),
-      tsData(S, C, 5001, [902, 101], 1.55), // 0.05 s
+      tsAck(C, [100, 0], 1), // the server's sample starts
+      tsAck(C, [100, 0], 1.1), // the same TSval again: the clock runs from the first
+      tsAck(S, [900, 99], 1.2), // echoes an older TSval: not the answer
+      tsAck(S, [901, 100], 1.3), // the answer: 0.3 s
+      tsAck(C, [100, 901], 1.4), // a TSval already timed starts nothing
+      tsAck(C, [101, 901], 1.5),
+      tsAck(S, [902, 101], 1.55), // 0.05 s
     ]);
     const s = conn.server;
     expect(s.halfRttSamples).toBe(2);
@@ -269,21 +271,11 @@ describe("half round trips, from acknowledgments and timestamp echoes", () => {
   });
 
   it("an echo of 0 answers nothing, even a TSval just below the wrap", () => {
-    const seg = (from: string, ts: [number, number], time: number): SegmentSpec => ({
-      from,
-      to: from === C ? S : C,
-      flags: ".",
-      seq: from === C ? 1001 : 5001,
-      ack: from === C ? 5001 : 1001,
-      win: 502,
-      ts,
-      time,
-    });
     const s = trackConnection([
       ...handshake(502),
-      seg(C, [0xffff_fffa, 7], 1),
-      seg(S, [900, 0], 1.1),
-      seg(S, [901, 0xffff_fffa], 1.2),
+      tsAck(C, [0xffff_fffa, 7], 1),
+      tsAck(S, [900, 0], 1.1),
+      tsAck(S, [901, 0xffff_fffa], 1.2),
     ]).server;
     expect(s.halfRttSamples).toBe(1);
     expect(s.halfRttMin).toBeCloseTo(0.2, 12);

@@ -5,8 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { type Connection, ConnectionList } from "../src/connections/connection.js";
-import { ConnectionTracker } from "../src/connections/tracker.js";
-import { makeSegment, type SegmentSpec, trackConnection } from "./helpers/segments.js";
+import { type SegmentSpec, trackConnection } from "./helpers/segments.js";
 
 const C = "198.18.1.2:40000";
 const S = "198.18.2.2:443";
@@ -527,17 +526,11 @@ describe("the handshake and the SYNs", () => {
 
 describe("what the rest of the program sees of a connection", () => {
   it("a zero-window event on the timeline names the side", () => {
-    const conns: Connection[] = [];
-    const tracker = new ConnectionTracker({ idleTimeout: 300, timeline: true, onFinal: (c) => conns.push(c) });
-    for (const s of [
-      ...handshake(502),
-      ack(5001, 0, 1, { frame: 7 }),
-      data(5001, 0, 2, { win: 0, flags: ".", frame: 8 }),
-    ]) {
-      tracker.segment(makeSegment(s));
-    }
-    tracker.flush();
-    const events = conns[0]!.timeline!.events.filter((e) => e.kind === "zero-window");
+    const conn = trackConnection(
+      [...handshake(502), ack(5001, 0, 1, { frame: 7 }), data(5001, 0, 2, { win: 0, flags: ".", frame: 8 })],
+      { timeline: true },
+    );
+    const events = conn.timeline!.events.filter((e) => e.kind === "zero-window");
     expect(events).toEqual([
       { t: 1, kind: "zero-window", label: "client advertises a zero window", frame: 7 },
       { t: 2, kind: "zero-window", label: "server advertises a zero window", frame: 8 },

@@ -7,8 +7,7 @@
 import { describe, expect, it } from "vitest";
 import type { Connection } from "../src/connections/connection.js";
 import { SequenceRecorder, Series } from "../src/connections/timeline.js";
-import { ConnectionTracker } from "../src/connections/tracker.js";
-import { makeSegment, type SegmentSpec } from "./helpers/segments.js";
+import { makeSegment, type SegmentSpec, trackConnection } from "./helpers/segments.js";
 
 const C = "198.18.1.2:40000";
 const S = "198.18.2.2:443";
@@ -157,13 +156,7 @@ describe("the time-sequence recorder", () => {
 });
 
 describe("the connection's recorder", () => {
-  const track = (specs: SegmentSpec[]): Connection => {
-    const conns: Connection[] = [];
-    const tracker = new ConnectionTracker({ idleTimeout: 300, timeline: true, onFinal: (c) => conns.push(c) });
-    for (const s of specs) tracker.segment(makeSegment(s));
-    tracker.flush();
-    return conns[0]!;
-  };
+  const track = (specs: SegmentSpec[]): Connection => trackConnection(specs, { timeline: true });
   const conn = track([
     { from: C, to: S, flags: "S", seq: 1000, win: 64240, wscale: 7, time: 0, frame: 1 },
     { from: S, to: C, flags: "S.", seq: 5000, ack: 1001, win: 65160, wscale: 2, time: 0.01, frame: 2 },

@@ -113,10 +113,10 @@ export function makeSegment(spec: SegmentSpec, into = new TcpSegment()): TcpSegm
   return s;
 }
 
-/** The segments of one connection through the real tracker: the connection, finalised. */
-export function trackConnection(specs: SegmentSpec[]): Connection {
+/** The segments of one connection through the real tracker: the connection, finalised (with its timeline if asked). */
+export function trackConnection(specs: SegmentSpec[], opts: { timeline?: boolean } = {}): Connection {
   let conn: Connection | undefined;
-  const tracker = new ConnectionTracker({ idleTimeout: 300, onFinal: (c) => (conn = c) });
+  const tracker = new ConnectionTracker({ idleTimeout: 300, timeline: opts.timeline, onFinal: (c) => (conn = c) });
   for (const s of specs) tracker.segment(makeSegment(s));
   tracker.flush();
   return conn!;

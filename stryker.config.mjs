@@ -33,7 +33,16 @@ const GROUPS = {
   // What a connection is summarised into: stacks, OS, the report's fields, charts.
   profiles: {
     mutate: ["src/connections/{os,stacks,summary,timeline,address,field-copier}.ts"],
-    tests: ["stacks", "os", "os-rules", "timeline", "timeline-recorder", "connections", "captures"],
+    tests: [
+      "stacks",
+      "os",
+      "os-rules",
+      "timeline",
+      "timeline-recorder",
+      "connections",
+      "connection-accounting",
+      "captures",
+    ],
   },
   findings: {
     mutate: ["src/findings/**/*.ts"],

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { type Connection, ConnectionList } from "../src/connections/connection.js";
+import { summarize } from "../src/connections/summary.js";
 import { type SegmentSpec, trackConnection } from "./helpers/segments.js";
 
 const C = "198.18.1.2:40000";
@@ -521,6 +522,43 @@ describe("the handshake and the SYNs", () => {
       ]);
       expect([conn.client.packets, conn.server.packets, conn.handshake], server).toEqual([2, 1, "complete"]);
     }
+  });
+});
+
+describe("the summary's throughput, ceiling and times", () => {
+  const clientData = (seq: number, len: number, time: number) => ack(5001, 502, time, { seq, len, flags: "P." });
+  const summary = (segs: SegmentSpec[]) => summarize(trackConnection([...handshake(502), ...segs]));
+
+  it("the bulk direction moved more bytes; its throughput is its bytes over its first to last data; the ceiling its peer's largest window over the RTT", () => {
+    const s = summary([data(5001, 1000, 1), data(6001, 1000, 3), clientData(1001, 10, 3.5)]);
+    expect([s.bulkDirection, s.throughputBps, s.ceilingBps]).toEqual(["server-to-client", 1000, (502 << 7) / 0.02]);
+    expect([s.rttMs, s.handshakeRttMs, s.durationS]).toEqual([20, 20, 3.5]);
+    const up = summary([clientData(1001, 1000, 1), clientData(2001, 1000, 1.5), data(5001, 10, 2)]);
+    expect([up.bulkDirection, up.throughputBps, up.ceilingBps]).toEqual(["client-to-server", 4000, (509 << 7) / 0.02]);
+  });
+
+  it("equal bytes: the server's side; no data: no direction, no throughput; one data segment: no span", () => {
+    expect(summary([data(5001, 10, 1), clientData(1001, 10, 2)]).bulkDirection).toBe("server-to-client");
+    expect(summary([]).bulkDirection).toBeNull();
+    expect([summary([]).throughputBps, summary([]).ceilingBps]).toEqual([null, null]);
+    expect(summary([data(5001, 10, 1)]).throughputBps).toBeNull();
+  });
+
+  it("an RTT of 0 is 0 ms, not unknown", () => {
+    const s = summarize(trackConnection([...handshake(502), data(5001, 10, 5)].map((x) => ({ ...x, time: 5 }))));
+    // No ceiling from a round trip of 0 (it would be infinite).
+    expect([s.rttMs, s.handshakeRttMs, s.durationS, s.ceilingBps, s.bulkDirection]).toEqual([
+      0,
+      0,
+      0,
+      null,
+      "server-to-client",
+    ]);
+  });
+
+  it("no SYN from a side: synSeen false, no syn block", () => {
+    const s = summarize(trackConnection([data(5001, 10, 1)]));
+    expect([s.server.synSeen, s.server.syn, s.rttMs, s.handshakeRttMs]).toEqual([false, null, null, null]);
   });
 });
 

@@ -138,4 +138,22 @@ describe("AfterClose", () => {
     const from = (i: number) => ack({ to: `198.18.0.${Math.floor(i / 60000)}:${port(i)}`, time: 1 });
     expect([absorbs(a, from(0)), absorbs(a, from(1)), absorbs(a, from(65_536))]).toEqual([false, true, true]);
   });
+  it("the ring grows past its first 1,024 slots while wrapped around their end, and still forgets oldest first", () => {
+    const a = new AfterClose();
+    const conn = (i: number) => {
+      const c = closed(1002, 5002);
+      (c.client as { port: number }).port = 10_000 + i;
+      return c;
+    };
+    const from = (i: number, time = 1) => ack({ to: `198.18.1.2:${10_000 + i}`, time });
+    for (let i = 0; i < 1000; i++) a.remember(conn(i), i / 1000);
+    a.expire(AFTER_CLOSE_SECONDS + 0.5); // the first 500 go: the oldest entry is now in slot 500
+    for (let i = 1000; i < 1700; i++) a.remember(conn(i), 5); // slots 500..1023, 0..499 full at i = 1523, then it grows
+    const at = [499, 500, 999, 1000, 1523, 1524, 1699];
+    expect(at.map((i) => absorbs(a, from(i)))).toEqual([false, true, true, true, true, true, true]);
+    a.expire(AFTER_CLOSE_SECONDS + 1.5);
+    expect(at.map((i) => absorbs(a, from(i)))).toEqual([false, false, false, true, true, true, true]);
+    a.expire(AFTER_CLOSE_SECONDS + 5.5);
+    expect(at.map((i) => absorbs(a, from(i)))).toEqual([false, false, false, false, false, false, false]);
+  });
 });

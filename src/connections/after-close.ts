@@ -14,17 +14,8 @@ const SAME_SPACE = 1 << 26;
 /** At most this many finished connections remembered (the oldest forgotten first). */
 const MAX_REMEMBERED = 1 << 16;
 
-/** A finished connection's 4-tuple, and where each side's sequence numbers ended (-1: it sent nothing). */
-class Remembered {
-  readonly client = new Uint32Array(4);
-  readonly server = new Uint32Array(4);
-  clientPort = 0;
-  serverPort = 0;
-  clientNext = -1;
-  serverNext = -1;
-  expires = 0;
-  hash = 0;
-}
+/** Slots to start with; the ring doubles when full, up to MAX_REMEMBERED. */
+const INITIAL_SLOTS = 1024;
 
 /**
  * What is left of connections that closed and were reported, for AFTER_CLOSE_SECONDS. A closed
@@ -34,52 +25,80 @@ class Remembered {
  * connection whose SYN was not captured). Looked up only for segments of no live connection, by
  * the tracker's 4-tuple hash (one entry per hash: a collision forgets the older, which then
  * counts as a connection of its own, as before this existed).
+ *
+ * A server closing thousands of connections a second keeps tens of thousands here: each is one
+ * slot of a ring of typed arrays in the order they expire (64 bytes), not an object with two
+ * typed arrays of its own (about 450 bytes, and old-generation garbage once forgotten).
  */
 export class AfterClose {
-  private readonly byHash = new Map<number, Remembered>();
-  /** Entries in order of expiry; reused once forgotten. */
-  private readonly queue: Remembered[] = [];
-  private queueHead = 0;
-  private readonly spare: Remembered[] = [];
+  /** Slot -> its entry, by the 4-tuple hash. */
+  private readonly byHash = new Map<number, number>();
+  private slots = 0;
+  /** Client address words 0-3, then the server's, per slot. */
+  private addr = new Uint32Array(0);
+  /** Client port << 16 | server port. */
+  private ports = new Uint32Array(0);
+  /** Where each side's sequence numbers ended, client then server (-1: it sent nothing). */
+  private next = new Float64Array(0);
+  private expires = new Float64Array(0);
+  private hashes = new Int32Array(0);
+  /** The oldest entry's slot, and how many there are (in order of expiry from there). */
+  private head = 0;
+  private size = 0;
   /** Segments absorbed, by input index. */
   readonly absorbed: number[] = [];
 
   remember(conn: Connection, closedAt: number): void {
-    if (this.queue.length - this.queueHead >= MAX_REMEMBERED) this.forget();
-    const r = this.spare.pop() ?? new Remembered();
+    if (this.size === this.slots) {
+      if (this.slots < MAX_REMEMBERED) this.grow();
+      else this.forget();
+    }
+    const i = (this.head + this.size++) & (this.slots - 1);
     const { client, server } = conn;
-    r.client.set(client.addr);
-    r.server.set(server.addr);
-    r.clientPort = client.port;
-    r.serverPort = server.port;
-    r.clientNext = client.hasSeq ? client.nextSeq : -1;
-    r.serverNext = server.hasSeq ? server.nextSeq : -1;
-    r.expires = closedAt + AFTER_CLOSE_SECONDS;
-    r.hash = hashEndpoints(conn) | 0; // a small integer key: the Map hashes it without boxing
-    this.byHash.set(r.hash, r);
-    this.queue.push(r);
+    const w = this.addr;
+    const c = client.addr;
+    const s = server.addr;
+    const a = 8 * i;
+    // Word by word: TypedArray.set on 4 words costs more than the copy.
+    w[a] = c[0]!;
+    w[a + 1] = c[1]!;
+    w[a + 2] = c[2]!;
+    w[a + 3] = c[3]!;
+    w[a + 4] = s[0]!;
+    w[a + 5] = s[1]!;
+    w[a + 6] = s[2]!;
+    w[a + 7] = s[3]!;
+    this.ports[i] = (client.port << 16) | server.port;
+    this.next[2 * i] = client.hasSeq ? client.nextSeq : -1;
+    this.next[2 * i + 1] = server.hasSeq ? server.nextSeq : -1;
+    this.expires[i] = closedAt + AFTER_CLOSE_SECONDS;
+    const h = hashEndpoints(conn) | 0; // a small integer key: the Map hashes it without boxing
+    this.hashes[i] = h;
+    this.byHash.set(h, i);
   }
 
   /** The segment (4-tuple hash `h`) is a straggler of a finished connection: counted, and nothing else to do with it. */
   absorb(seg: TcpSegment, h: number): boolean {
     if ((seg.flags & SYN) !== 0) return false;
-    const r = this.byHash.get(h | 0);
-    if (r === undefined || seg.time > r.expires) return false;
+    const i = this.byHash.get(h | 0);
+    if (i === undefined || seg.time > this.expires[i]!) return false;
+    const ports = this.ports[i]!;
+    const a = 8 * i;
     let next: number;
     if (
-      seg.srcPort === r.clientPort &&
-      seg.dstPort === r.serverPort &&
-      same(seg.src, r.client) &&
-      same(seg.dst, r.server)
+      seg.srcPort === ports >>> 16 &&
+      seg.dstPort === (ports & 0xffff) &&
+      this.at(a, seg.src) &&
+      this.at(a + 4, seg.dst)
     )
-      next = r.clientNext;
+      next = this.next[2 * i]!;
     else if (
-      seg.srcPort === r.serverPort &&
-      seg.dstPort === r.clientPort &&
-      same(seg.src, r.server) &&
-      same(seg.dst, r.client)
+      seg.srcPort === (ports & 0xffff) &&
+      seg.dstPort === ports >>> 16 &&
+      this.at(a + 4, seg.src) &&
+      this.at(a, seg.dst)
     )
-      next = r.serverNext;
+      next = this.next[2 * i + 1]!;
     else return false;
     if (next >= 0 && Math.abs(seqDiff(seg.seq, next)) > SAME_SPACE) return false;
     this.absorbed[seg.input] = (this.absorbed[seg.input] ?? 0) + 1;
@@ -88,21 +107,48 @@ export class AfterClose {
 
   /** Forget what expired by `now` (capture time). */
   expire(now: number): void {
-    while (this.queueHead < this.queue.length && this.queue[this.queueHead]!.expires < now) this.forget();
-    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-      this.queue.splice(0, this.queueHead);
-      this.queueHead = 0;
-    }
+    while (this.size > 0 && this.expires[this.head]! < now) this.forget();
   }
 
   /** The oldest entry. */
   private forget(): void {
-    const r = this.queue[this.queueHead++]!;
-    if (this.byHash.get(r.hash) === r) this.byHash.delete(r.hash);
-    this.spare.push(r);
+    const i = this.head;
+    const h = this.hashes[i]!;
+    if (this.byHash.get(h) === i) this.byHash.delete(h);
+    this.head = (i + 1) & (this.slots - 1);
+    this.size--;
   }
-}
 
-function same(a: Uint32Array, b: Uint32Array): boolean {
-  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+  /** The address of 4 words at `a` is `addr`. */
+  private at(a: number, addr: Uint32Array): boolean {
+    const w = this.addr;
+    return w[a] === addr[0] && w[a + 1] === addr[1] && w[a + 2] === addr[2] && w[a + 3] === addr[3];
+  }
+
+  /** Twice the slots, the entries moved to slots 0.. in the same order. */
+  private grow(): void {
+    const slots = Math.max(INITIAL_SLOTS, 2 * this.slots);
+    const addr = new Uint32Array(8 * slots);
+    const ports = new Uint32Array(slots);
+    const next = new Float64Array(2 * slots);
+    const expires = new Float64Array(slots);
+    const hashes = new Int32Array(slots);
+    for (let k = 0; k < this.size; k++) {
+      const i = (this.head + k) & (this.slots - 1);
+      addr.set(this.addr.subarray(8 * i, 8 * i + 8), 8 * k);
+      ports[k] = this.ports[i]!;
+      next[2 * k] = this.next[2 * i]!;
+      next[2 * k + 1] = this.next[2 * i + 1]!;
+      expires[k] = this.expires[i]!;
+      hashes[k] = this.hashes[i]!;
+      if (this.byHash.get(hashes[k]!) === i) this.byHash.set(hashes[k]!, k);
+    }
+    this.slots = slots;
+    this.addr = addr;
+    this.ports = ports;
+    this.next = next;
+    this.expires = expires;
+    this.hashes = hashes;
+    this.head = 0;
+  }
 }

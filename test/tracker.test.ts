@@ -5,7 +5,14 @@
  * boundaries of each timer and limit (the mutation run found them untested).
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { ConnectionTracker, MAX_PARKED, PARK_SECONDS } from "../src/connections/tracker.js";
+import {
+  CLOSE_LINGER,
+  ConnectionTracker,
+  DONE_QUIET,
+  MAX_PARKED,
+  PARK_SECONDS,
+  SWEEP_EVERY,
+} from "../src/connections/tracker.js";
 import { makeSegment, resetFrames, type SegmentSpec } from "./helpers/segments.js";
 
 interface Final {
@@ -103,21 +110,22 @@ describe("live and started counts", () => {
   });
 });
 
-describe("sweeps: once a capture second, from the first segment's time", () => {
-  // Closed at t=0 with a linger of 0.5 s: the sweep at t=1 is the first that finalises it.
+describe("sweeps: every SWEEP_EVERY (0.05) capture seconds, from the first segment's time", () => {
+  // Closed at t=0 with a linger of 0.5 s: the first sweep after t=0.5 finalises it.
   const closedAtZero: SegmentSpec[] = [
     { from: C, to: S, flags: "S", seq: 10, win: 64240, time: 0 },
     { from: S, to: C, flags: "R.", seq: 0, ack: 11, time: 0 },
   ];
 
-  it("no sweep before a second has passed (0.6 s: still there), one at exactly 1 s", () => {
+  it("at 0.5 s the linger is not over; at 0.54 s no sweep is due (the last was at 0.5); at 0.55 s one is", () => {
+    expect(SWEEP_EVERY).toBe(0.05);
     const run = tracker({ closeLinger: 0.5 });
-    run.feed([...closedAtZero, other(0.6), other(1)]);
-    expect(run.finals).toEqual([{ seq: 1, client: "198.18.1.2:42501", packets: 2, bytes: 0, at: 3 }]);
+    run.feed([...closedAtZero, other(0.5), other(0.54), other(0.55)]);
+    expect(run.finals).toEqual([{ seq: 1, client: "198.18.1.2:42501", packets: 2, bytes: 0, at: 4 }]);
     // The same when the first segment is the close itself (a RST: it starts the sweep clock too).
     const rst = tracker({ closeLinger: 0.5 });
-    rst.feed([{ from: C, to: S, flags: "R", seq: 10, time: 0 }, other(0.6), other(1)]);
-    expect(rst.finals.map((f) => [f.seq, f.at])).toEqual([[1, 2]]);
+    rst.feed([{ from: C, to: S, flags: "R", seq: 10, time: 0 }, other(0.5), other(0.54), other(0.55)]);
+    expect(rst.finals.map((f) => [f.seq, f.at])).toEqual([[1, 3]]);
   });
 
   it("new data after a RST at time 0 that did not end the connection takes it out of the closed list", () => {
@@ -148,6 +156,48 @@ describe("sweeps: once a capture second, from the first segment's time", () => {
       [1, 2],
       [2, 1],
     ]);
+  });
+});
+
+describe("closed with both FINs acknowledged: finalised after DONE_QUIET without a segment, not CLOSE_LINGER after the close", () => {
+  // established(0) ends with the client at 111 and the server at 5001.
+  const fins = (t: number): SegmentSpec[] => [
+    { from: C, to: S, flags: "F.", seq: 111, ack: 5001, win: 502, time: t },
+    { from: S, to: C, flags: "F.", seq: 5001, ack: 112, win: 509, time: t },
+  ];
+  const lastAck = (t: number): SegmentSpec => ({ from: C, to: S, flags: ".", seq: 112, ack: 5002, win: 502, time: t });
+
+  it(`the final ACK at 0.1 s: still there at 0.3 s (quiet for exactly ${DONE_QUIET} s), finalised at 0.35 s`, () => {
+    expect([DONE_QUIET, CLOSE_LINGER]).toEqual([0.2, 1]);
+    const run = tracker();
+    run.feed([...established(0), ...fins(0.1), lastAck(0.1), other(0.3)]);
+    expect(run.finals).toEqual([]);
+    run.feed([other(0.35)]);
+    expect(run.finals).toEqual([{ seq: 1, client: C, packets: 8, bytes: 100, at: 9 }]);
+  });
+
+  it("a segment while done (the final ACK again) starts the quiet time again", () => {
+    const run = tracker();
+    run.feed([...established(0), ...fins(0.1), lastAck(0.1), lastAck(0.25), other(0.4)]);
+    expect(run.finals).toEqual([]);
+    run.feed([other(0.5)]);
+    expect(run.finals.map((f) => [f.seq, f.packets, f.at])).toEqual([[1, 9, 10]]);
+  });
+
+  it("without the final ACK (one FIN not acknowledged) the connection waits CLOSE_LINGER after the close", () => {
+    const run = tracker();
+    run.feed([...established(0), ...fins(0.1), other(0.5), other(1.1)]);
+    expect(run.finals).toEqual([]);
+    run.feed([other(1.2)]);
+    expect(run.finals.map((f) => [f.seq, f.at])).toEqual([[1, 9]]);
+  });
+
+  it("an ACK short of the FIN does not make it done", () => {
+    const run = tracker();
+    run.feed([...established(0), ...fins(0.1), { ...lastAck(0.1), ack: 5001 }, other(0.5)]);
+    expect(run.finals).toEqual([]);
+    run.feed([other(1.2)]);
+    expect(run.finals.map((f) => [f.seq, f.at])).toEqual([[1, 9]]);
   });
 });
 

@@ -694,9 +694,11 @@ describe("stragglers after a close: counted with the input, not as a connection 
     ]);
   });
 
-  // CLOSE_LINGER (1 s): the connection is still whole; AFTER_CLOSE_SECONDS (10 s): a straggler.
+  // Both FINs acknowledged: the connection is whole until DONE_QUIET (0.2 s) without a segment;
+  // then for AFTER_CLOSE_SECONDS (10 s) what comes is a straggler.
   for (const [seconds, afterClose] of [
-    [0.5, undefined],
+    [0.1, undefined],
+    [0.5, 1],
     [3, 1],
     [9.5, 1],
   ] as const) {
@@ -711,6 +713,16 @@ describe("stragglers after a close: counted with the input, not as a connection 
       expect(ids(loud(r.findings))).toEqual([]);
     });
   }
+
+  it("without the final ACK (the capture missed it) the connection waits CLOSE_LINGER (1 s) after the close: the FIN again 0.5 s later is its own", async () => {
+    const r = await ofBytes(removeRecords(finAgain(0.5), [last]));
+    expect(r.connections).toHaveLength(1);
+    expect(r.inputs[0]!.afterClose).toBeUndefined();
+    const c = r.connections[0]!;
+    expect(c.client.packets + c.server.packets).toBe(m.tcpPackets);
+    expect([c.client.retransmissions, c.capture.duplicates]).toEqual([0, 1]);
+    expect(ids(loud(r.findings))).toEqual([]);
+  });
 
   it("10.5 s after the close it is past the straggler window: a connection of its own, as before", async () => {
     const r = await ofBytes(finAgain(10.5));

@@ -112,6 +112,15 @@ export class Connection {
     return Number.NaN;
   }
 
+  /** Both sides sent a FIN and the other acknowledged it: nothing of the connection is in flight. */
+  finsAcknowledged(): boolean {
+    const c = this.client;
+    const s = this.server;
+    return (
+      c.finSeen && s.finSeen && c.hasAck && s.hasAck && !seqAfter(c.nextSeq, s.maxAck) && !seqAfter(s.nextSeq, c.maxAck)
+    );
+  }
+
   isFromClient(seg: TcpSegment): boolean {
     const a = this.client.addr;
     const s = seg.src;

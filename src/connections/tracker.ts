@@ -38,10 +38,19 @@ const POOL = 4096;
  * thousands of connections a second holds one second of them, not ten (bench/README.md).
  */
 export const CLOSE_LINGER = 1;
+/**
+ * A connection closed with both FINs acknowledged is finalised once it has been quiet this long
+ * (capture seconds). Nothing of it is in flight any more: a FIN sent again because the final ACK
+ * was lost comes one retransmission timeout later (200 ms at least on Linux, 300 ms on Windows)
+ * and is counted by `afterClose`; this covers records a capture stored out of order. At thousands
+ * of closes a second, a whole second of them was most of the memory and a fifth of the run time
+ * (bench/README.md).
+ */
+export const DONE_QUIET = 0.2;
 
 const INITIAL_BUCKETS = 1024;
-/** How often (capture seconds) to look for idle and closed connections. */
-const SWEEP_EVERY = 1;
+/** How often (capture seconds) to look for idle and closed connections: a fraction of DONE_QUIET. */
+export const SWEEP_EVERY = 0.05;
 /**
  * An established connection that goes quiet is parked, not finalised, for this long: TCP
  * keepalives come every 7200 s by default (net.ipv4.tcp_keepalive_time, and Windows' KeepAliveTime),
@@ -68,12 +77,15 @@ export class ConnectionTracker {
   private readonly open = new ConnectionList();
   /** Closed connections, earliest closed first. */
   private readonly closed = new ConnectionList();
+  /** Closed connections with both FINs acknowledged, least recently active first. */
+  private readonly done = new ConnectionList();
   /** Established connections that went idle, least recently active first (keepalives may bring them back). */
   private readonly parked = new ConnectionList();
   private nextSweep = Number.NaN;
   /** The connection of the previous segment. */
   private last: Connection | null = null;
   private readonly linger: number;
+  private readonly quiet: number;
   /** Finalised connections, reset, waiting to be reused: their objects are already in the old generation. */
   private readonly pool: Connection[] = [];
   /** The connections flush() finalises, in order, and how far it got. */
@@ -86,6 +98,7 @@ export class ConnectionTracker {
 
   constructor(private readonly opts: TrackerOptions) {
     this.linger = opts.closeLinger ?? Math.min(CLOSE_LINGER, opts.idleTimeout);
+    this.quiet = Math.min(DONE_QUIET, this.linger);
   }
 
   get live(): number {
@@ -131,13 +144,14 @@ export class ConnectionTracker {
     if (fromClient!) conn.onSegment(seg, conn.client, conn.server);
     else conn.onSegment(seg, conn.server, conn.client);
     if (!hadHandshake && conn.handshakeAckTime >= 0) this.opts.onHandshake?.(conn);
-    // Closed now, or open again (new data after a RST that did not end it).
+    // Closed now, or open again (new data after a RST that did not end it); or done, or active again when done.
     if (closedBefore !== conn.closedAt >= 0) this.moveTo(conn, closedBefore ? this.open : this.closed);
+    if (conn.list === this.closed ? conn.finsAcknowledged() : conn.list === this.done) this.moveTo(conn, this.done);
   }
 
   /** The connections not finalised yet (live mode looks at them as they go). */
   *liveConnections(): Generator<Connection> {
-    for (const list of [this.open, this.closed, this.parked]) {
+    for (const list of [this.open, this.closed, this.done, this.parked]) {
       for (let c = list.head; c !== null; c = c.listNext) yield c;
     }
   }
@@ -270,10 +284,9 @@ export class ConnectionTracker {
     this.nextSweep = now + SWEEP_EVERY;
     const linger = this.linger;
     const closed = this.closed;
-    while (closed.head !== null && now - closed.head.closedAt > linger) {
-      this.afterClose.remember(closed.head, closed.head.closedAt);
-      this.finalise(closed.head);
-    }
+    while (closed.head !== null && now - closed.head.closedAt > linger) this.finaliseClosed(closed.head);
+    const done = this.done;
+    while (done.head !== null && now - done.head.lastTime > this.quiet) this.finaliseClosed(done.head);
     this.afterClose.expire(now);
     const idle = this.opts.idleTimeout;
     const open = this.open;
@@ -292,8 +305,14 @@ export class ConnectionTracker {
     while (parked.head !== null && now - parked.head.lastTime > parkFor) this.finalise(parked.head);
   }
 
+  /** A closed connection is reported; what still comes for it is counted for AFTER_CLOSE_SECONDS. */
+  private finaliseClosed(conn: Connection): void {
+    this.afterClose.remember(conn, conn.closedAt);
+    this.finalise(conn);
+  }
+
   private touch(conn: Connection): void {
-    if (conn.list === this.closed || conn === this.open.tail) return;
+    if (conn.list === this.closed || conn.list === this.done || conn === this.open.tail) return;
     this.moveTo(conn, this.open);
   }
 

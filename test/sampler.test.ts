@@ -4,6 +4,7 @@
  * connection. Connections with the note are held until that is decided; each is released exactly once, whole.
  */
 import { describe, expect, it } from "vitest";
+import type { Connection } from "../src/connections/connection.js";
 import { summarize } from "../src/connections/summary.js";
 import { ConnectionTracker } from "../src/connections/tracker.js";
 import { evaluateFindings } from "../src/findings/evaluate.js";
@@ -75,14 +76,35 @@ describe("which findings are sampled", () => {
       { from: C, to: S, flags: ".", seq: 1001, ack: 5101, win: 100, time: 0.13 },
     ];
     const finals: Finding[][] = [];
+    let last: Connection | null = null;
     const tracker = new ConnectionTracker({
       idleTimeout: 300,
-      onFinal: (c) => finals.push(evaluateFindings(c, summarize(c))),
+      onFinal: (c) => {
+        finals.push(evaluateFindings(c, summarize(c)));
+        last = c;
+      },
     });
     for (const s of specs) tracker.segment(makeSegment(s));
     tracker.flush();
     expect(finals.length).toBe(1);
     expect(finals[0]!.filter(isSampled).map((f) => f.id)).toEqual([SAMPLED_ID]);
+    // Once the sampler only counts the note, the rule builds no text for it (only the count is kept).
+    const c = last!;
+    const brief = evaluateFindings(c, summarize(c), null, (id) => id === SAMPLED_ID).filter(isSampled);
+    expect(brief).toEqual([
+      {
+        id: SAMPLED_ID,
+        severity: "info",
+        confidence: "certain",
+        connection: "c1",
+        message: "",
+        evidence: [],
+        advice: [],
+      },
+    ]);
+    expect(evaluateFindings(c, summarize(c), null, (id) => id !== SAMPLED_ID).filter(isSampled)[0]!.message).toMatch(
+      /^Window scaling is on \(client shift 7, server shift 7\), so the client .* `win 100` means 100 << 7 = 12800 bytes/,
+    );
   });
 });
 
@@ -131,6 +153,16 @@ describe(`past PER_CONNECTION_LIMIT: one summary per input`, () => {
     // Connections 2..11, each once (the 11th too, though it both released the others and came last).
     expect(released(decided)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(decided).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(without));
+  });
+
+  it("onlyCounted: false up to the limit, true once past it (the rule may skip the text), false again for the next input", () => {
+    const sampler = new FindingSampler<{ n: number }>();
+    addAll(sampler, 1, PER_CONNECTION_LIMIT);
+    expect([sampler.onlyCounted(SAMPLED_ID), sampler.onlyCounted("window-limited")]).toEqual([false, false]);
+    addAll(sampler, PER_CONNECTION_LIMIT + 1, PER_CONNECTION_LIMIT + 1);
+    expect([sampler.onlyCounted(SAMPLED_ID), sampler.onlyCounted("window-limited")]).toEqual([true, false]);
+    sampler.finish();
+    expect(sampler.onlyCounted(SAMPLED_ID)).toBe(false);
   });
 
   it("later connections go out at once, without the note; the first carries the summary at the end", () => {

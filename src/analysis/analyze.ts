@@ -125,7 +125,7 @@ export async function analyzeStream(paths: (string | OpenedInput)[], opts: Analy
     onHandshake: opts.onHandshake,
     onFinal(conn) {
       const summary = summarize(conn);
-      const found = evaluateFindings(conn, summary, tracker.servers);
+      const found = evaluateFindings(conn, summary, tracker.servers, sampler.onlyCounted);
       // Charted now (the Connection is reused next): the findings reported whatever the sampler decides.
       if (summary.timeline && conn.timeline)
         markFindings(

@@ -46,8 +46,9 @@ export function evaluateFindings(
   conn: Connection,
   summary: ConnectionSummary,
   servers: ServerProfiles | null = null,
+  onlyCounted: (id: string) => boolean = () => false,
 ): Finding[] {
-  const ctx = { conn, summary, quality: captureQuality(conn), servers };
+  const ctx = { conn, summary, quality: captureQuality(conn), servers, onlyCounted };
   const out: Finding[] = [];
   for (const rule of RULES) {
     for (const f of rule(ctx)) {

@@ -14,6 +14,17 @@ export interface RuleContext {
   quality: CaptureQualitySummary;
   /** What each server answered on the other connections of this input (SYN cookies stand out against it). */
   servers: ServerProfiles | null;
+  /**
+   * A finding with this id will only be counted: the sampler already summarises it once for the
+   * input, so a rule may leave its message and evidence out (they would be built and dropped for
+   * each of thousands of connections).
+   */
+  onlyCounted(id: string): boolean;
+}
+
+/** A finding that will only be counted (see RuleContext.onlyCounted): no text, no evidence. */
+export function counted(id: string, severity: Finding["severity"], connection: string): Finding {
+  return { id, severity, confidence: "certain", connection, message: "", evidence: [], advice: [] };
 }
 
 /** A rule looks at one finalised connection and returns what it can show, or nothing. */

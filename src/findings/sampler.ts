@@ -45,6 +45,9 @@ interface SampledId<C> {
 export class FindingSampler<C> {
   private readonly byId = new Map<string, SampledId<C>>();
 
+  /** Past the limit for this id: a new finding with it is only counted (and its connection named if among the first five). */
+  readonly onlyCounted = (id: string): boolean => this.byId.get(id)?.first != null;
+
   /** One connection and its findings: returns the connections to report now (none, it, or some held back before). */
   add(conn: C, found: Finding[]): Sampled<C>[] {
     if (!found.some(isSampled)) return [{ conn, findings: found }];

@@ -1,5 +1,7 @@
 import type { Finding } from "../finding.js";
-import { label, type RuleContext, roleOf } from "../rule.js";
+import { counted, label, type RuleContext, roleOf } from "../rule.js";
+
+const ID = "scale-unverified";
 
 /** Raw windows this small are the ones people misread as bytes ("win 92", "win 63"). */
 export const SMALL_RAW = 256;
@@ -13,13 +15,14 @@ export const ENOUGH = 3;
  * shown nor excluded from this capture. One finding per connection; a capture with many such
  * connections gets one summary instead (see FindingSampler).
  */
-export function scaleUnverified({ conn, summary }: RuleContext): Finding[] {
+export function scaleUnverified({ conn, summary, onlyCounted }: RuleContext): Finding[] {
   if (conn.scaling !== "on" || conn.client.dataSegments >= ENOUGH || conn.server.dataSegments >= ENOUGH) return [];
   const sides = [conn.client, conn.server].filter(
     (e) => e.shift !== null && e.shift > 0 && e.windows > 0 && e.rawMax < SMALL_RAW,
   );
   const e = sides[0];
   if (e === undefined) return [];
+  if (onlyCounted(ID)) return [counted(ID, "info", summary.id)];
   const peer = e.peer;
   const raw = e.rawLast;
   const explain = sides
@@ -31,7 +34,7 @@ export function scaleUnverified({ conn, summary }: RuleContext): Finding[] {
   const transfer = e === conn.client ? "a download (data towards the client)" : "an upload (data towards the server)";
   return [
     {
-      id: "scale-unverified",
+      id: ID,
       severity: "info",
       confidence: "certain",
       connection: summary.id,

@@ -24,6 +24,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { openOutput } from "../src/cli/output.js";
 import { BIN, ROOT } from "./helpers/bin.js";
 import { requireTools } from "./helpers/tools.js";
 
@@ -126,12 +127,61 @@ describe("-o writes through to what is not a regular file", () => {
     );
   });
 
-  it("a full device (/dev/full): one line, exit 2", () => {
+  it("a full device (/dev/full): one line, exit 2, also for the streamed formats (written behind the analysis)", () => {
     const dir = workdir();
-    expectOneLine(
-      wscale(["analyze", "in.pcap", "-o", "/dev/full"], { cwd: dir }),
-      "wscale: /dev/full: no space left on device",
+    for (const format of ["table", "json", "ndjson", "csv"]) {
+      expectOneLine(
+        wscale(["analyze", "in.pcap", "--format", format, "-o", "/dev/full"], { cwd: dir }),
+        "wscale: /dev/full: no space left on device",
+      );
+    }
+  });
+});
+
+describe("streamed pieces are written behind the analysis", () => {
+  /** Piece i: 1 MiB of the byte i, so that a piece out of place or overwritten shows. */
+  const piece = (i: number) => new Uint8Array(1 << 20).fill(i);
+
+  it("40 MiB in 40 pieces: the file holds them in order, each handed back once, in order, only after it is written", async () => {
+    const path = join(workdir(), "out.bin");
+    const out = await openOutput(path, []);
+    const back: number[] = [];
+    const pieces = Array.from({ length: 40 }, (_, i) => piece(i));
+    for (let i = 0; i < 40; i += 4) {
+      await out.write(pieces.slice(i, i + 4), (p) => {
+        back.push(p[0]!);
+        p.fill(0xff); // the writer reuses it at once: a write still to come would carry 0xff
+      });
+    }
+    await out.close();
+    expect(back).toEqual(pieces.map((_, i) => i));
+    const bytes = readFileSync(path);
+    expect(bytes.length).toBe(40 << 20);
+    for (let i = 0; i < 40; i++) expect([bytes[i << 20], bytes[((i + 1) << 20) - 1]]).toEqual([i, i]);
+  });
+
+  it("a text written after pieces comes after them", async () => {
+    const path = join(workdir(), "out.txt");
+    const out = await openOutput(path, []);
+    // Three pieces: the second and third wait behind the first when the text comes.
+    await out.write(
+      [0, 1, 2].map(() => new TextEncoder().encode("a".repeat(1 << 20))),
+      () => {},
     );
+    await out.write("b\n");
+    await out.close();
+    const text = readFileSync(path, "utf8");
+    expect([text.length, text.indexOf("b")]).toEqual([(3 << 20) + 2, 3 << 20]);
+  });
+
+  it("a failed write behind is thrown by a later write or by close, and the output can still be aborted", async () => {
+    const out = await openOutput("/dev/full", []);
+    const attempt = async () => {
+      for (let i = 0; i < 8; i++) await out.write([piece(i)], () => {});
+      await out.close();
+    };
+    await expect(attempt()).rejects.toThrow("no space left on device");
+    await out.abort();
   });
 });
 

@@ -156,4 +156,31 @@ describe("AfterClose", () => {
     a.expire(AFTER_CLOSE_SECONDS + 5.5);
     expect(at.map((i) => absorbs(a, from(i)))).toEqual([false, false, false, false, false, false, false]);
   });
+  it("nothing remembered: nothing absorbed", () => {
+    expect(absorbs(new AfterClose(), ack({}))).toBe(false);
+  });
+
+  it("20,000 closes at 64 a second: each absorbed until it expires and not after, through the table's rebuilds", () => {
+    const a = new AfterClose();
+    const conn = (i: number) => {
+      const c = closed(1002, 5002);
+      (c.client as { port: number }).port = 10_000 + i;
+      return c;
+    };
+    const from = (i: number, time: number) => ack({ to: `198.18.1.2:${10_000 + i}`, time });
+    const wrong: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const t = i / 64; // exact in binary: close i expires at exactly (i + 640) / 64
+      a.remember(conn(i), t);
+      a.expire(t);
+      // 640 closes in the 10 s window: the newest, the oldest still in it, the one just before.
+      if (
+        !absorbs(a, from(i, t)) ||
+        (i >= 640 && !absorbs(a, from(i - 640, t))) ||
+        (i >= 641 && absorbs(a, from(i - 641, t)))
+      )
+        wrong.push(i);
+    }
+    expect(wrong).toEqual([]);
+  });
 });

@@ -43,8 +43,7 @@ export const CLOSE_LINGER = 1;
  * (capture seconds). Nothing of it is in flight any more: a FIN sent again because the final ACK
  * was lost comes one retransmission timeout later (200 ms at least on Linux, 300 ms on Windows)
  * and is counted by `afterClose`; this covers records a capture stored out of order. At thousands
- * of closes a second, a whole second of them was most of the memory and a fifth of the run time
- * (bench/README.md).
+ * of closes a second, a whole second of them was most of the heap (bench/README.md).
  */
 export const DONE_QUIET = 0.2;
 

@@ -138,14 +138,17 @@ describe("AfterClose", () => {
     const from = (i: number) => ack({ to: `198.18.0.${Math.floor(i / 60000)}:${port(i)}`, time: 1 });
     expect([absorbs(a, from(0)), absorbs(a, from(1)), absorbs(a, from(65_536))]).toEqual([false, true, true]);
   });
+
+  /** Closed connection i, from client port 10,000 + i; and a segment of its server towards it. */
+  const conn = (i: number) => {
+    const c = closed(1002, 5002);
+    (c.client as { port: number }).port = 10_000 + i;
+    return c;
+  };
+  const from = (i: number, time = 1) => ack({ to: `198.18.1.2:${10_000 + i}`, time });
+
   it("the ring grows past its first 1,024 slots while wrapped around their end, and still forgets oldest first", () => {
     const a = new AfterClose();
-    const conn = (i: number) => {
-      const c = closed(1002, 5002);
-      (c.client as { port: number }).port = 10_000 + i;
-      return c;
-    };
-    const from = (i: number, time = 1) => ack({ to: `198.18.1.2:${10_000 + i}`, time });
     for (let i = 0; i < 1000; i++) a.remember(conn(i), i / 1000);
     a.expire(AFTER_CLOSE_SECONDS + 0.5); // the first 500 go: the oldest entry is now in slot 500
     for (let i = 1000; i < 1700; i++) a.remember(conn(i), 5); // slots 500..1023, 0..499 full at i = 1523, then it grows
@@ -162,12 +165,6 @@ describe("AfterClose", () => {
 
   it("20,000 closes at 64 a second: each absorbed until it expires and not after, through the table's rebuilds", () => {
     const a = new AfterClose();
-    const conn = (i: number) => {
-      const c = closed(1002, 5002);
-      (c.client as { port: number }).port = 10_000 + i;
-      return c;
-    };
-    const from = (i: number, time: number) => ack({ to: `198.18.1.2:${10_000 + i}`, time });
     const wrong: number[] = [];
     for (let i = 0; i < 20_000; i++) {
       const t = i / 64; // exact in binary: close i expires at exactly (i + 640) / 64
